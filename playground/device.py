@@ -1,0 +1,57 @@
+"""Choosing where the models run: a CUDA GPU, Apple's MPS, or the CPU."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+ENV_VAR = "PLAYGROUND_DEVICE"
+_CHOICES = ("auto", "cuda", "mps", "cpu")
+
+
+def pick(preference: str | torch.device | None = "auto") -> torch.device:
+    """Return the device to run on.
+
+    Parameters
+    ----------
+    preference:
+        ``"auto"`` (CUDA, then MPS, then CPU), ``"cuda"``, ``"cuda:1"``, ``"mps"`` or
+        ``"cpu"``, or a ``torch.device``. The environment variable
+        ``PLAYGROUND_DEVICE`` overrides ``"auto"``.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown or the requested device is not available here.
+    """
+    if isinstance(preference, torch.device):
+        name = str(preference)
+    else:
+        name = (preference or "auto").strip().lower()
+    if name == "auto":
+        name = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    kind = name.split(":", 1)[0]
+    if kind not in _CHOICES:
+        raise ValueError(f"Unknown device {name!r}: choose one of {', '.join(_CHOICES)}.")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError("A CUDA device was requested but no CUDA GPU is available here.")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("An MPS device was requested but Apple's MPS is not available here.")
+    return torch.device(name)
+
+
+def describe(device: torch.device) -> str:
+    """A short human name for a device, such as ``"NVIDIA H100 (cuda:0)"`` or ``"CPU (4 threads)"``."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"{torch.cuda.get_device_name(index)} (cuda:{index})"
+    if device.type == "mps":
+        return "Apple GPU (mps)"
+    return f"CPU ({torch.get_num_threads()} threads)"
