@@ -1,0 +1,82 @@
+"""Pieces every view shares: the one-sentence error notice, the error guard and the figure factory.
+
+Every widget in this package builds its figures once with :func:`figure`, updates them in
+place inside ``fig.batch_update()``, and shows bad input with a :class:`Notice` instead of a
+traceback: the engine raises a typed ``ValueError`` and :func:`guarded` turns it into a
+sentence on the screen, leaving the controls (and what the user typed) untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import ipywidgets as w
+import plotly.graph_objects as go
+
+log = logging.getLogger("widgets")
+
+#: Plotly template shared by all views; presenter mode swaps it for a large-type one.
+TEMPLATE = "plotly_white"
+
+
+class Notice(w.HTML):
+    """One clear sentence for the person at the slider: an error, a warning or a note."""
+
+    _STYLES = {
+        "error": "background:#fde8e8;color:#8a1c1c;border-left:4px solid #c62828;",
+        "warning": "background:#fff4e0;color:#6b4100;border-left:4px solid #ef8f00;",
+        "info": "background:#e8f1fd;color:#123a6b;border-left:4px solid #1f6feb;",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_class("np-notice")
+        self.kind = ""
+        self.text = ""
+
+    def show(self, text: str, kind: str = "error") -> None:
+        """Show ``text`` (plain text, escaped) styled as ``kind``: error, warning or info."""
+        style = self._STYLES.get(kind, self._STYLES["info"])
+        self.kind, self.text = kind, text
+        self.value = (
+            f'<div role="status" class="np-notice-{kind}" style="{style}padding:6px 10px;'
+            f'margin:4px 0;border-radius:3px">{html.escape(text)}</div>'
+        )
+
+    def clear(self) -> None:
+        """Remove the sentence."""
+        self.kind, self.text = "", ""
+        self.value = ""
+
+
+@contextlib.contextmanager
+def guarded(notice: Notice, *, clear: bool = True) -> Iterator[None]:
+    """Run a UI handler; a ``ValueError`` from the engine becomes one sentence in ``notice``.
+
+    Any other exception is logged and shown as a short apology, so the kernel and the rest of
+    the page stay alive on a stage screen. Nothing is re-raised.
+    """
+    if clear:
+        notice.clear()
+    try:
+        yield
+    except ValueError as err:
+        notice.show(str(err), "error")
+    except Exception as err:  # a view must never crash the page
+        log.exception("unexpected error in a widget handler")
+        notice.show(f"Something went wrong ({type(err).__name__}): {err}", "error")
+
+
+def figure(*traces: Any, height: int = 320, **layout: Any) -> go.FigureWidget:
+    """A ``FigureWidget`` with the shared template and tight margins. Build once, update in place."""
+    base: dict[str, Any] = dict(
+        template=TEMPLATE,
+        height=height,
+        margin=dict(l=50, r=20, t=40, b=40),
+    )
+    base.update(layout)
+    return go.FigureWidget(data=list(traces), layout=base)
