@@ -1,0 +1,174 @@
+"""Command line: ``python -m playground train ...`` and ``python -m playground sample DIR ...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from playground import checkpoint, corpora, sampling
+from playground.device import describe, pick
+from playground.errors import PlaygroundError
+from playground.model import CharLSTM
+from playground.text import Vocab
+from playground.training import EndEvent, EvalEvent, StepEvent, TrainConfig, Trainer
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m playground", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train a character LSTM on a corpus")
+    t.add_argument("--corpus", default="shakespeare", help="shakespeare, python, folk, or a path to a text file")
+    t.add_argument("--layers", type=int, default=2)
+    t.add_argument("--hidden", type=int, default=256)
+    t.add_argument("--embed", type=int, default=64)
+    t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--minutes", type=float, default=None, help="wall-clock budget of training steps")
+    t.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--seq", type=int, default=128)
+    t.add_argument("--lr", type=float, default=3e-3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    t.add_argument("--eval-every", type=int, default=500)
+    t.add_argument("--snapshots", default="", help="comma-separated steps to save snapshots at, e.g. 50,200,1000")
+    t.add_argument("--device", default="auto")
+    t.add_argument("--out", required=True, help="directory to write NAME.safetensors and NAME.json into")
+    t.add_argument("--name", default=None, help="file stem (defaults to the corpus name)")
+    s = sub.add_parser("sample", help="sample text from a saved model")
+    s.add_argument("model", help="a checkpoint stem or a directory holding one, or a shipped name")
+    s.add_argument("--prompt", default="")
+    s.add_argument("--length", type=int, default=500)
+    s.add_argument("--temperature", type=float, default=0.8)
+    s.add_argument("--top-k", type=int, default=None)
+    s.add_argument("--top-p", type=float, default=None)
+    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--device", default="auto")
+    return p
+
+
+def _corpus(name: str) -> corpora.Corpus:
+    if name in corpora.CORPORA:
+        return corpora.load(name)
+    return corpora.from_user(Path(name).read_bytes(), Path(name).name)
+
+
+def train(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    corpus = _corpus(args.corpus)
+    split = corpora.split(corpus)
+    vocab = Vocab.from_text(corpus.text)
+    model = CharLSTM(vocab, args.hidden, args.layers, args.embed, args.dropout)
+    config = TrainConfig(
+        batch_size=args.batch, seq_len=args.seq, lr=args.lr, max_steps=args.steps,
+        max_seconds=args.minutes * 60 if args.minutes else None, eval_every=args.eval_every,
+        sample_every=args.eval_every, seed=args.seed, device=args.device,
+    )
+    trainer = Trainer(model, split.train_text, split.valid_text, config)
+    out = Path(args.out)
+    name = args.name or (args.corpus if args.corpus in corpora.CORPORA else "model")
+    snap_steps = {int(x) for x in args.snapshots.split(",") if x.strip()}
+    snapshots: list[dict[str, Any]] = []
+    started = time.time()
+    last_print = [0.0]
+
+    def progress(e: StepEvent) -> None:
+        now = time.time()
+        if now - last_print[0] > 2.0:
+            last_print[0] = now
+            budget = f"/{args.minutes:.0f} min" if args.minutes else ""
+            print(
+                f"\rstep {e.step:,}  loss {e.loss:.3f}  {e.chars_per_second:,.0f} chars/s  "
+                f"{(now - started) / 60:.1f}{budget} min on {e.device}", end="", file=sys.stderr, flush=True,
+            )
+
+    def snapshot(e: EvalEvent) -> None:
+        print(f"\n[eval] step {e.step:,}  train {e.train_loss:.3f}  valid {e.val_loss:.3f}", file=sys.stderr)
+        if e.step in snap_steps:
+            stem = out / f"{name}-step{e.step}"
+            checkpoint.save(model, stem, {"step": e.step, "valid_loss": e.val_loss})
+            sample = sampling.generate(model, "\n", 300, 0.8, seed=args.seed)
+            snapshots.append({"step": e.step, "valid_loss_partial": e.val_loss, "sample": sample, "file": stem.name})
+            model.train()
+
+    def end(e: EndEvent) -> None:
+        print(f"\n[end] {e.message}", file=sys.stderr)
+
+    trainer.add_callback("on_step", progress)
+    trainer.add_callback("on_eval", snapshot)
+    trainer.add_callback("on_end", end)
+    for s in sorted(snap_steps):  # make sure snapshot steps are evaluated
+        if s % config.eval_every:
+            trainer.add_callback("on_step", _eval_at(trainer, s))
+    result = trainer.run()
+    weights, info = checkpoint.save(model, out / name)
+    reloaded = checkpoint.load(out / name)  # the figure recorded is that of the float16 file
+    valid_loss = reloaded.evaluate(split.valid_text)
+    meta = {
+        "corpus": args.corpus,
+        "command": "python -m playground " + " ".join(shlex.quote(a) for a in args.argv),
+        "seed": args.seed,
+        "valid_documents": [d.title for d in split.valid],
+        "train_chars": len(split.train_text),
+        "valid_chars": len(split.valid_text),
+        "valid_loss": valid_loss,
+        "steps": result.step,
+        "end": result.reason,
+        "train_seconds": round(result.seconds, 1),
+        "chars_per_second": round(result.chars_per_second),
+        "hardware": f"{describe(trainer.device)}; {platform.processor() or platform.machine()}; torch {torch.__version__}",
+        "train_config": config.to_dict(),
+        "sample": sampling.generate(reloaded, "\n", 400, 0.8, seed=args.seed),
+        "snapshots": snapshots,
+    }
+    checkpoint.save(model, out / name, meta)
+    print(json.dumps({k: meta[k] for k in ("valid_loss", "steps", "train_seconds", "chars_per_second")}))
+    print(f"wrote {weights} and {info}")
+    return 0
+
+
+def _eval_at(trainer: Trainer, step: int) -> Any:
+    def hook(e: StepEvent) -> None:
+        if e.step == step:
+            trainer._evaluate(e.loss)
+
+    return hook
+
+
+def sample(args: argparse.Namespace) -> int:
+    from playground import pretrained
+
+    device = pick(args.device)
+    path = Path(args.model)
+    if path.is_dir():
+        stems = sorted(path.glob("*.json"))
+        if not stems:
+            raise PlaygroundError(f"No checkpoint in {path}.")
+        model = checkpoint.load(stems[-1], device)
+    elif path.with_suffix(".json").exists():
+        model = checkpoint.load(path, device)
+    else:
+        model = pretrained.load(args.model, device)
+    text = sampling.generate(model, args.prompt, args.length, args.temperature, args.top_k, args.top_p, args.seed)
+    print(args.prompt + text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
+    args.argv = argv
+    try:
+        return train(args) if args.command == "train" else sample(args)
+    except PlaygroundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

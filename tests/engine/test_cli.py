@@ -1,0 +1,43 @@
+"""The command line trains, saves and samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from playground import checkpoint
+from playground.cli import main
+
+from .conftest import TINY_TEXT
+
+
+def test_train_then_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text("\n\n".join([TINY_TEXT] * 3))
+    out = tmp_path / "run"
+    code = main([
+        "train", "--corpus", str(corpus), "--layers", "1", "--hidden", "16", "--embed", "8",
+        "--steps", "12", "--batch", "4", "--seq", "16", "--eval-every", "4", "--snapshots", "4,8",
+        "--device", "cpu", "--out", str(out), "--name", "poem",
+    ])
+    assert code == 0
+    meta = checkpoint.read_meta(out / "poem")
+    assert meta["steps"] == 12 and meta["end"] == "finished" and meta["seed"] == 0
+    assert meta["command"].startswith("python -m playground train")
+    assert [s["step"] for s in meta["snapshots"]] == [4, 8]
+    assert (out / "poem-step4.safetensors").exists() and (out / "poem-step8.json").exists()
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["steps"] == 12
+    assert main(["sample", str(out / "poem"), "--prompt", "To be", "--length", "30", "--seed", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("To be") and len(printed.rstrip("\n")) >= 30
+
+
+def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    short = tmp_path / "short.txt"
+    short.write_text("too short")
+    assert main(["train", "--corpus", str(short), "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.strip() == "error: This text has 9 characters; at least 500 are needed to learn from."
+    assert main(["sample", "nonexistent-model"]) == 2
+    assert "shakespeare, python, folk" in capsys.readouterr().err
