@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--top-p", type=float, default=None)
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--device", default="auto")
+    r = sub.add_parser("release", help="copy a run into the shipped weights, re-evaluating its snapshots")
+    r.add_argument("run", help="the run's --out directory")
+    r.add_argument("--name", required=True)
+    r.add_argument("--out", default=str(Path(__file__).parent / "weights"))
     return p
 
 
@@ -168,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
+        if args.command == "release":
+            from playground.release import release
+
+            for row in release(args.run, args.name, args.out):
+                print(json.dumps(row))
+            return 0
         return train(args) if args.command == "train" else sample(args)
     except PlaygroundError as err:
         print(f"error: {err}", file=sys.stderr)

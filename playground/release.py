@@ -1,0 +1,50 @@
+"""Turning a training run's directory into the shipped weights under ``playground/weights/``.
+
+``python -m playground release runs/shakespeare --name shakespeare`` copies the final model
+and its snapshots, evaluates every snapshot on the whole held-out text (the same documents
+the final figure uses) and writes a sample for each, so a slider can walk from gibberish to
+verse with no training at all.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from playground import checkpoint, corpora, sampling
+
+SAMPLE_CHARS = 300
+SAMPLE_TEMPERATURE = 0.8
+
+
+def release(run_dir: str | Path, name: str, out: str | Path) -> list[dict[str, Any]]:
+    """Copy ``run_dir/name*`` into ``out``, re-evaluating the snapshots; returns their rows."""
+    run_dir, out = Path(run_dir), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    final_meta = checkpoint.read_meta(run_dir / name)
+    split = corpora.split(corpora.load(final_meta["corpus"]))
+    if [d.title for d in split.valid] != final_meta["valid_documents"]:
+        raise ValueError("The corpus split differs from the one the run recorded.")
+    valid = split.valid_text
+    rows: list[dict[str, Any]] = []
+    for snap in final_meta.get("snapshots", []):
+        stem = run_dir / snap["file"]
+        model = checkpoint.load(stem)
+        meta = checkpoint.read_meta(stem)
+        meta.update(
+            step=snap["step"],
+            valid_loss=model.evaluate(valid),
+            sample=sampling.generate(model, "\n", SAMPLE_CHARS, SAMPLE_TEMPERATURE, seed=0),
+            corpus=final_meta["corpus"],
+            run=final_meta["command"],
+        )
+        shutil.copyfile(stem.with_suffix(".safetensors"), out / f"{snap['file']}.safetensors")
+        (out / f"{snap['file']}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+        rows.append({"step": meta["step"], "valid_loss": meta["valid_loss"]})
+    final_meta["snapshots"] = rows
+    shutil.copyfile(run_dir / f"{name}.safetensors", out / f"{name}.safetensors")
+    (out / f"{name}.json").write_text(json.dumps(final_meta, indent=1, ensure_ascii=False) + "\n")
+    rows.append({"step": final_meta["steps"], "valid_loss": final_meta["valid_loss"]})
+    return rows
