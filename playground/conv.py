@@ -130,6 +130,8 @@ def _check_kernel(kernel: NDArray[np.floating]) -> Array:
         raise ConvError(f"The kernel must be a 3x3 or 5x5 grid, not {k.shape}.")
     if not np.all(np.isfinite(k)):
         raise ConvError("Every kernel entry must be a finite number.")
+    if np.abs(k).max() > 1e6:
+        raise ConvError("Kernel entries must lie between -1,000,000 and 1,000,000.")
     return k
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -283,7 +283,7 @@ class GraphedStepper:
         if register is None:  # older torch: a private generator cannot be captured
             raise RuntimeError("This PyTorch cannot capture a private generator in a CUDA graph.")
         register(stepper.generator)
-        side = torch.cuda.Stream()
+        side = torch.cuda.Stream()  # type: ignore[no-untyped-call]
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # warm-up: cuBLAS handles, allocator pools
             stepper.run()
@@ -366,21 +366,31 @@ def stream_batch(
     stepper = graphed.stepper if graphed is not None else Stepper(weights, temperatures, top_k, top_p)
     stepper.load(logits, state, seed)
     try:
-        done = 0
-        while done < length:
-            n = min(stepper.steps, length - done)
-            if graphed is not None:
-                graphed.run()  # always a whole chunk; the extra characters are dropped
-            else:
-                stepper.run(n)
-            ids = stepper.out_ids[:n].tolist()
-            ps = stepper.out_p[:n].tolist()
+        for ids, ps in chunks(stepper, length, graphed.run if graphed is not None else None):
             for row_ids, row_p in zip(ids, ps):
                 yield [(chars[i], p) for i, p in zip(row_ids, row_p)]
-            done += n
     finally:
         if graphed is not None:
             _checkin(weights, graphed, top_k, top_p)
+
+
+def chunks(
+    stepper: Stepper, length: int, whole: Callable[[], None] | None = None
+) -> Iterator[tuple[list[list[int]], list[list[float]]]]:
+    """Run ``length`` characters, yielding ``(ids, probabilities)`` lists per chunk, ``(n, B)``.
+
+    ``whole`` (a graph replay) always runs a whole chunk of ``stepper.steps``; the characters
+    beyond ``length`` are dropped. Without it the stepper runs eagerly, exactly ``length`` steps.
+    """
+    done = 0
+    while done < length:
+        n = min(stepper.steps, length - done)
+        if whole is not None:
+            whole()
+        else:
+            stepper.run(n)
+        yield stepper.out_ids[:n].tolist(), stepper.out_p[:n].tolist()
+        done += n
 
 
 def generate_many(

@@ -75,7 +75,7 @@ def to_code(config: NetworkConfig, spec: DataSpec | None, task: str = "classific
         pre = "y = np.unique(y, return_inverse=True)[1]  # labels -> 0, 1, ...\n"
     else:
         pre = ""
-    l2 = (f"\n        loss = loss + {config.l2!r} * 0.5 * sum((p ** 2).sum() for n, p in "
+    l2 = (f"\n    loss = loss + {config.l2!r} * 0.5 * sum((p ** 2).sum() for n, p in "
           f"model.named_parameters() if n.endswith('weight'))") if config.l2 > 0 else ""
     return f'''"""A {' -> '.join(map(str, sizes))} network, exported from Neural Playground."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ def load(name: str, device: str | torch.device = "auto") -> CharLSTM:
     return checkpoint.load(weights_dir() / name, pick(device))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_cached(name: str) -> CharLSTM:
     """One shared CPU instance per name, for views that only read (sampling, gates)."""
     return load(name, "cpu")

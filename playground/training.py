@@ -261,7 +261,7 @@ class Trainer:
         self._state = (state[0].detach(), state[1].detach())
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
         lr = self.lr_at(self._progress(), self.step)
         for group in self.optimizer.param_groups:
@@ -333,9 +333,9 @@ class Trainer:
                 text = self.sample()
                 self.history.samples.append((self.step, text))
                 self._trigger("on_sample", SampleEvent(self.step, text))
-        if reason != "diverged" and (not self.history.evals or self.history.evals[-1][0] != self.step):
-            if self.step > 0:
-                self._evaluate(self.history.steps[-1][1] if self.history.steps else float("nan"))
+        evaluated = bool(self.history.evals) and self.history.evals[-1][0] == self.step
+        if reason != "diverged" and self.step > 0 and not evaluated:
+            self._evaluate(self.history.steps[-1][1] if self.history.steps else float("nan"))
         self.model.eval()
         rate = chars / self._seconds if self._seconds else 0.0
         self.result = EndEvent(reason, self.step, message, self.best_val, self._seconds, rate)

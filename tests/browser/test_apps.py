@@ -1,0 +1,178 @@
+"""Every notebook as its own Voila app in Chromium: renders cleanly, its main control redraws it,
+it stays on localhost, and forged out-of-range widget values are clamped by the kernel.
+
+The notebooks are found at collection time (``notebooks/*.ipynb`` plus the dev fixtures), so a
+new notebook is tested the moment it lands. How to drive one is read from its metadata
+(``playground.browser_check``, see ``docs/testing.md``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import SCREENSHOTS, Recorder
+from tests.browser.harness import FIXTURES, NOTEBOOKS, KernelChannel, VoilaServer
+from widgets.gallery import read_card
+
+pytestmark = pytest.mark.browser
+
+APPS = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(FIXTURES.glob("*.ipynb"))
+
+#: Text that means a widget did not make it to the screen.
+WIDGET_FAILURES = ("Failed to load model class", "Error displaying widget", "Could not create view",
+                   "model not found", "Failed to create view")
+
+DEFAULT_CHECK = {
+    "control": ".widget-slider .noUi-handle",
+    "action": "press:ArrowRight*2",
+    "expect_change": ".js-plotly-plot",
+    "timeout_s": "30",
+}
+
+
+@dataclass
+class App:
+    name: str
+    page: Any
+    recorder: Recorder
+    kernel_id: str
+    expected_widgets: int
+    check: dict[str, str] = field(default_factory=dict)
+
+
+def _open(browser: Any, voila: VoilaServer, path: Path) -> App:
+    rec = Recorder(browser)
+    page = rec.new_page()
+    response = page.goto(voila.render_url(path.name), timeout=180_000, wait_until="load")
+    assert response is not None and response.status == 200, f"{path.name}: HTTP {response and response.status}"
+    html = response.text()
+    expected = html.count("application/vnd.jupyter.widget-view+json")
+    page.wait_for_selector("#rendered_cells", state="visible", timeout=180_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length >= n",
+        arg=expected,
+        timeout=120_000,
+    )
+    page.wait_for_timeout(1000)  # late console messages (widget views render asynchronously)
+    kernel_id = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    card = read_card(path)
+    return App(path.name, page, rec, kernel_id, expected, {**DEFAULT_CHECK, **card.browser_check})
+
+
+@pytest.fixture(scope="module", params=APPS, ids=lambda p: p.stem)
+def app(request: pytest.FixtureRequest, browser: Any, voila: VoilaServer) -> Iterator[App]:
+    opened = _open(browser, voila, request.param)
+    yield opened
+    opened.page.close(run_before_unload=True)  # Voila shuts the kernel down on unload
+    opened.recorder.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """The whole app: Voila scrolls inside ``#rendered_cells``, so grow the viewport to fit."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("document.getElementById('rendered_cells').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 8000)})
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def test_renders_without_console_errors_or_missing_widgets(app: App) -> None:
+    screenshot(app.page, Path(app.name).stem)
+    errors = [
+        (kind, text)
+        for kind, text in app.recorder.console
+        if kind in ("error", "pageerror") or any(f in text for f in WIDGET_FAILURES)
+    ]
+    assert errors == [], f"{app.name}: console errors {errors}"
+    body = app.page.inner_text("#rendered_cells")
+    assert not [f for f in WIDGET_FAILURES if f in body], f"{app.name}: a widget failed: {body[:500]}"
+    rendered = app.page.locator(".jp-OutputArea-output > .jupyter-widgets").count()
+    assert rendered >= app.expected_widgets
+    assert "Traceback" not in body and "Error" not in app.page.title()
+
+
+def _control(page: Any, spec: str) -> Any:
+    if spec.startswith("label:"):
+        return page.get_by_label(spec.removeprefix("label:")).first
+    if spec.startswith("role:"):
+        _, role, name = spec.split(":", 2)
+        return page.get_by_role(role, name=name).first
+    return page.locator(spec).first
+
+
+def _act(control: Any, action: str) -> None:
+    verb, _, arg = action.partition(":")
+    if verb == "click":
+        control.click()
+    elif verb == "press":
+        key, _, times = arg.partition("*")
+        control.focus()
+        for _ in range(int(times or 1)):
+            control.press(key)
+    elif verb == "fill":
+        control.fill(arg)
+        control.press("Enter")
+    elif verb == "select":
+        control.select_option(label=arg)
+    else:
+        raise ValueError(f"unknown browser_check action {action!r} (click, press:, fill:, select:)")
+
+
+def _snapshot(target: Any) -> tuple[str, bytes]:
+    return target.inner_html(), target.screenshot(animations="disabled")
+
+
+def test_main_control_changes_the_drawing(app: App) -> None:
+    check, page = app.check, app.page
+    control = _control(page, check["control"])
+    assert control.count() == 1, (
+        f"{app.name}: no control matches {check['control']!r}; declare "
+        '"playground": {"browser_check": {...}} in its metadata (docs/testing.md)'
+    )
+    target = page.locator(check["expect_change"]).first
+    assert target.count() == 1, f"{app.name}: nothing matches {check['expect_change']!r}"
+    target.scroll_into_view_if_needed()
+    before = _snapshot(target)
+    _act(control, check["action"])
+    deadline = time.monotonic() + float(check.get("timeout_s", 30))
+    after = before
+    while time.monotonic() < deadline and after == before:
+        page.wait_for_timeout(250)
+        after = _snapshot(target)
+    screenshot(page, f"{Path(app.name).stem}-after")
+    assert after != before, f"{app.name}: {check['action']} on {check['control']} changed nothing in {check['expect_change']}"
+
+
+def test_no_request_leaves_localhost(app: App) -> None:
+    assert app.recorder.outside == [], f"{app.name} asked the Internet for {app.recorder.outside}"
+
+
+BOUNDED = ("IntSliderModel", "FloatSliderModel", "FloatLogSliderModel", "BoundedIntTextModel",
+           "BoundedFloatTextModel", "IntProgressModel", "FloatProgressModel", "PlayModel")
+
+
+def test_forged_out_of_range_values_are_clamped(app: App, voila: VoilaServer) -> None:
+    with KernelChannel(voila.ws_url(app.kernel_id), timeout=60) as ch:
+        states = ch.widget_states()
+        bounded = {k: s for k, s in states.items() if s.get("_model_name") in BOUNDED}
+        if not bounded:
+            pytest.skip(f"{app.name} has no bounded numeric control to forge")
+        for comm_id, s in bounded.items():
+            lo, hi = s["min"], s["max"]
+            ch.update(comm_id, {"value": hi + 1000})  # the kernel clamps to max ...
+            after_high = ch.widget_states()[comm_id]["value"]
+            assert lo <= after_high <= hi, f"{s['_model_name']} {s.get('description')!r} took {after_high}"
+            ch.update(comm_id, {"value": lo - 1000})  # ... and to min
+        after = ch.widget_states()
+    for comm_id, s in bounded.items():
+        value = after[comm_id]["value"]
+        assert s["min"] <= value <= s["max"], f"{s['_model_name']} {s.get('description')!r} took {value}"

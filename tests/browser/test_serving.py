@@ -1,0 +1,217 @@
+"""The serving configuration for a room: gallery at /, presenter mode, preheated kernels, what is
+never served, no tracebacks, refused execute requests, size limits, the kernel cap and culling."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import websocket
+
+from tests.browser.conftest import Recorder
+from tests.browser.test_apps import screenshot
+from tests.browser.harness import (
+    BAIT_FILES,
+    SERVE,
+    KernelChannel,
+    VoilaServer,
+    build_root,
+    kernel_id_in,
+)
+from widgets.gallery import notebook_paths, read_cards
+
+pytestmark = pytest.mark.browser
+
+_spec = importlib.util.spec_from_file_location("serve", SERVE)
+serve = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(serve)  # type: ignore[union-attr]
+
+
+def _shutdown(voila: VoilaServer, kernel_id: str) -> None:
+    requests.delete(f"{voila.url}/api/kernels/{kernel_id}", timeout=30)
+
+
+def test_root_opens_the_gallery_and_a_card_opens_its_app(
+    voila: VoilaServer, served_root: Path, recorder: Recorder
+) -> None:
+    page = recorder.new_page()
+    page.goto(voila.url + "/", timeout=120_000)
+    assert page.url.endswith("/voila/render/index.ipynb")
+    page.wait_for_selector(".np-card", timeout=120_000)
+    shown = page.eval_on_selector_all(".np-card", "cards => cards.map(c => c.dataset.notebook)")
+    assert shown == [c.name for c in read_cards(served_root)]
+    assert set(shown) == {p.name for p in notebook_paths(served_root)}
+    screenshot(page, "gallery")
+    card = page.locator('.np-card[data-notebook="hello.ipynb"]')
+    card.focus()
+    page.keyboard.press("Enter")  # keyboard, not mouse
+    page.wait_for_url("**/voila/render/hello.ipynb", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+    assert recorder.outside == []
+
+
+def _background(page: Any, selector: str) -> str:
+    return page.eval_on_selector(selector, "e => getComputedStyle(e).backgroundColor")
+
+
+def test_presenter_mode_restyles_page_and_figures_from_the_keyboard(
+    voila: VoilaServer, recorder: Recorder
+) -> None:
+    page = recorder.new_page()
+    page.goto(voila.render_url("hello.ipynb"), timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+    font_before = page.eval_on_selector(".jp-RenderedHTMLCommon p", "e => parseFloat(getComputedStyle(e).fontSize)")
+
+    # Tab reaches the theme buttons and the sliders' handles.
+    page.locator("body").focus()
+    reached = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.className + ' ' + document.activeElement.textContent"))
+    assert any("Presenter dark" in r for r in reached), reached
+    assert any("noUi-handle" in r for r in reached), reached
+
+    page.get_by_role("button", name="Presenter dark").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(0, 0, 0)'", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.js-plotly-plot .main-svg .bg') !== null && "
+        "getComputedStyle(document.querySelector('.js-plotly-plot .main-svg')).backgroundColor === 'rgb(0, 0, 0)'",
+        timeout=30_000,
+    )
+    font_dark = page.eval_on_selector(".jp-RenderedHTMLCommon p", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert font_dark >= 1.4 * font_before
+    screenshot(page, "presenter-dark")
+
+    page.get_by_role("button", name="Presenter light").click()
+    page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(255, 255, 255)'", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('#np-presenter-style')?.dataset.mode === 'light'", timeout=30_000
+    )
+    page.get_by_role("button", name="Normal").click()
+    page.wait_for_function("document.querySelector('#np-presenter-style') === null", timeout=30_000)
+    font_normal = page.eval_on_selector(".jp-RenderedHTMLCommon p", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert font_normal == font_before
+    assert [e for e in recorder.console if e[0] in ("error", "pageerror")] == []
+
+
+def test_sources_weights_and_code_are_not_served(voila: VoilaServer) -> None:
+    names = [*BAIT_FILES, "hello.ipynb", "index.ipynb", "_raises.ipynb"]
+    for name in names:
+        r = requests.get(f"{voila.url}/voila/files/{name}", timeout=30)
+        assert r.status_code in (403, 404), f"/voila/files/{name} -> {r.status_code}"
+    for tricky in ("voila/files/..%2Fsecret.py", "voila/files/%2e%2e/%2e%2e/scripts/serve.py",
+                   "voila/render/secret.py", "voila/static/../../secret.py", "voila/files/.hidden.png"):
+        r = requests.get(f"{voila.url}/{tricky}", timeout=30)
+        assert r.status_code in (400, 403, 404), f"/{tricky} -> {r.status_code}"
+        assert "print('source')" not in r.text
+    meta = requests.get(f"{voila.url}/voila/api/contents/hello.ipynb?content=1", timeout=30)
+    assert meta.status_code in (200, 403, 404)
+    assert "bars.observe" not in meta.text
+
+
+def test_sources_stripped_and_no_traceback_reaches_the_visitor(voila: VoilaServer) -> None:
+    html = requests.get(voila.render_url("_raises.ipynb"), timeout=120).text
+    _shutdown(voila, kernel_id_in(html))
+    assert "SECRET_SOURCE_LINE" not in html
+    assert "/srv/secret/path" not in html and "Traceback" not in html
+    assert "There was an error when executing cell" in html
+    page = requests.get(voila.render_url("hello.ipynb"), timeout=120).text
+    _shutdown(voila, kernel_id_in(page))
+    assert "bars.observe" not in page and "from widgets" not in page
+
+
+def test_preheated_kernel_is_used(voila: VoilaServer) -> None:
+    for _ in range(40):  # the pool refills a second after each use
+        html = requests.get(voila.render_url("hello.ipynb"), timeout=120).text
+        kid = kernel_id_in(html)
+        _shutdown(voila, kid)
+        if f"Using pre-heated kernel: {kid} for hello.ipynb" in voila.log():
+            return
+        time.sleep(1.5)
+    pytest.fail("hello.ipynb never got a pre-heated kernel:\n" + voila.log()[-3000:])
+
+
+def test_execute_request_on_the_kernel_websocket_is_refused(voila: VoilaServer, tmp_path: Path) -> None:
+    html = requests.get(voila.render_url("hello.ipynb"), timeout=120).text
+    kid = kernel_id_in(html)
+    marker = tmp_path / f"pwned-{uuid.uuid4().hex}"
+    try:
+        with KernelChannel(voila.ws_url(kid), timeout=30) as ch:
+            ex = ch.send(
+                "execute_request",
+                {"code": f"open({str(marker)!r}, 'w').write('x')", "silent": False,
+                 "store_history": False, "user_expressions": {}, "allow_stdin": False,
+                 "stop_on_error": True},
+            )
+            info = ch.send("kernel_info_request", {})
+            seen = []
+            for msg in ch.messages():  # the kernel handles shell messages in order
+                seen.append(msg)
+                if msg["parent_header"].get("msg_id") == info and msg["header"]["msg_type"] == "kernel_info_reply":
+                    break
+            else:
+                pytest.fail("the kernel websocket stopped answering")
+    finally:
+        _shutdown(voila, kid)
+    assert not marker.exists(), "execute_request ran code in the kernel"
+    assert [m for m in seen if m["parent_header"].get("msg_id") == ex] == []
+    assert 'type "execute_request", which is not allowed' in voila.log()
+
+
+def test_websocket_messages_over_the_upload_limit_are_cut(voila: VoilaServer) -> None:
+    assert serve.MAX_UPLOAD_BYTES == 5 * 1024 * 1024
+    html = requests.get(voila.render_url("hello.ipynb"), timeout=120).text
+    kid = kernel_id_in(html)
+    try:
+        with KernelChannel(voila.ws_url(kid), timeout=60) as ch:
+            # A file the engine may accept (exactly its limit) reaches the kernel ...
+            ch.send("comm_msg", {"comm_id": "no-such-comm", "data": {"blob": "x" * serve.MAX_UPLOAD_BYTES}})
+            info = ch.send("kernel_info_request", {})
+            assert ch.replies_to(info, "kernel_info_reply")
+            # ... a message past the limit plus envelope closes the socket.
+            ch.send("comm_msg", {"comm_id": "no-such-comm", "data": {"blob": "x" * serve.MAX_MESSAGE_BYTES}})
+            with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, TimeoutError)):
+                ch.replies_to(ch.send("kernel_info_request", {}), "kernel_info_reply")
+    finally:
+        _shutdown(voila, kid)
+
+
+@pytest.fixture
+def small_room(tmp_path: Path) -> Any:
+    root = build_root(tmp_path / "room", real=False)
+    with VoilaServer(
+        root, "--no-preheat", "--max-kernels", "1", "--cull-idle", "3", "--cull-interval", "1",
+        "--token", "s3cret", log=tmp_path / "room.log",
+    ) as server:
+        yield server
+
+
+def test_token_cap_polite_page_and_idle_culling(small_room: VoilaServer) -> None:
+    url = small_room.render_url("hello.ipynb")
+    assert requests.get(url, timeout=60, allow_redirects=False).status_code in (302, 403)
+    first = requests.get(url + "?token=s3cret", timeout=120)
+    assert first.status_code == 200
+    kid = kernel_id_in(first.text)
+
+    full = requests.get(url + "?token=s3cret", timeout=60)
+    assert full.status_code == 503
+    assert "The room is full" in full.text and int(full.headers["Retry-After"]) > 0
+    assert "jupyter-config-data" not in full.text  # no kernel was started for it
+
+    kernel = f"{small_room.url}/api/kernels/{kid}?token=s3cret"
+    for _ in range(60):
+        if requests.get(kernel, timeout=10).status_code == 404:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the idle kernel was never culled:\n" + small_room.log()[-2000:])
+    assert re.search(r"[Cc]ulling", small_room.log())
+    again = requests.get(url + "?token=s3cret", timeout=120)
+    assert again.status_code == 200
