@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import datetime as dt
 import importlib
+import inspect
 import io
 import json
 import math
@@ -60,6 +61,21 @@ def timed(fn: Callable[[], object], reps: int, warmup: int = 1) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def interleaved(cases: dict[str, tuple[Callable[[], object], float]], rounds: int) -> dict[str, float]:
+    """Median rate (``work / seconds``) of each ``name: (fn, work)``, taking turns round by round.
+
+    Taking turns spreads a busy machine's slow spells over every case alike, so the ratios of
+    these rates hold better than those of figures measured one after another.
+    """
+    for fn, _ in cases.values():
+        fn()
+    rates: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, (fn, work) in cases.items():
+            rates[name].append(work / _once(fn))
+    return {name: statistics.median(r) for name, r in rates.items()}
 
 
 # --------------------------------------------------------------------------- hardware
@@ -125,8 +141,16 @@ def _legacy_rows(module: Any, quick: bool) -> list[dict[str, Any]]:
     """A module with only ``main(argv)`` writing ``--json``: run it and map its rows."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "out.json"
+        argv = (["--quick"] if quick else []) + ["--json", str(path)]
         with contextlib.redirect_stdout(io.StringIO()):
-            module.main((["--quick"] if quick else []) + ["--json", str(path)])
+            if inspect.signature(module.main).parameters:
+                module.main(argv)
+            else:  # main() parses sys.argv itself
+                saved, sys.argv = sys.argv, [module.__name__, *argv]
+                try:
+                    module.main()
+                finally:
+                    sys.argv = saved
         data = json.loads(path.read_text())
     found = next((v for k, v in data.items() if k in ("rows", "results") and isinstance(v, list)), [])
     rows = []

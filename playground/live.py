@@ -13,6 +13,7 @@ an old run that arrive late are dropped, so the state never mixes two runs.
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import threading
 import time
@@ -31,6 +32,8 @@ from playground.live_corpus import PROMPTS, resolve, split_for_training
 from playground.model import CharLSTM
 from playground.text import Vocab
 from playground.training import EndEvent, EvalEvent, StepEvent, TrainConfig, Trainer
+
+log = logging.getLogger("playground.live")
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,12 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("large", "Large: 2 x 512 (GPU)", 512, 2, 64, 128, 128, 2e-3, 10.0, True),
     Preset("xl", "XL: 3 x 768 (GPU)", 768, 3, 96, 128, 256, 1.5e-3, 15.0, True),
 )}
-STATES = ("idle", "running", "paused", "stopping", "finished", "time", "stopped", "diverged")
+STATES = ("idle", "running", "paused", "stopping", "finished", "time", "stopped", "diverged", "failed")
 
 
-def presets_for(device: torch.device) -> list[str]:
+def presets_for(device: torch.device, presets: dict[str, Preset] | None = None) -> list[str]:
     """Preset names worth offering on ``device``: all of them on a GPU, the small ones on a CPU."""
-    return [n for n, p in PRESETS.items() if device.type != "cpu" or not p.gpu]
+    return [n for n, p in (presets or PRESETS).items() if device.type != "cpu" or not p.gpu]
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,19 @@ class _LockedTrainer(Trainer):
         self.lock = threading.Lock()
         self.busy_seconds = 0.0  #: time spent in optimiser steps (pauses not counted)
 
+    def run(self) -> EndEvent:
+        """As :meth:`Trainer.run`, but an unexpected error ends the run as "failed" with its sentence."""
+        try:
+            return super().run()
+        except Exception as err:  # the background thread must not die silently
+            log.exception("live training run failed")
+            self.model.eval()
+            self.result = EndEvent("failed", self.step, f"Training failed ({type(err).__name__}): {err}",
+                                   self.best_val, self.busy_seconds, 0.0)
+            for fn in list(self._callbacks["on_end"]):
+                fn(self.result)
+            return self.result
+
     def train_step(self) -> float:
         t0 = time.perf_counter()
         with self.lock:
@@ -115,7 +131,7 @@ class Session:
         ``"shakespeare"``, ``"python"``, ``"folk"``, a :class:`Corpus` (uploaded text), or
         ``None`` to choose later with :meth:`set_corpus`.
     preset:
-        A key of :data:`PRESETS`; by default the first one suited to the device.
+        A key of :data:`PRESETS` or a :class:`Preset`; by default the first one suited to the device.
     device:
         ``"auto"``, ``"cpu"``, ``"cuda"``...
     sample_seconds, eval_seconds:
@@ -129,7 +145,7 @@ class Session:
     """
 
     def __init__(
-        self, corpus: str | Corpus | None = "shakespeare", preset: str | None = None, *, device: str = "auto",
+        self, corpus: str | Corpus | None = "shakespeare", preset: str | Preset | None = None, *, device: str = "auto",
         sample_seconds: float = 4.0, eval_seconds: float = 3.0, sample_len: int = 160,
         eval_chars: int | None = None, seed: int = 0,
     ) -> None:
@@ -140,8 +156,9 @@ class Session:
         self.sample_len = sample_len
         self.eval_chars = eval_chars or (20_000 if self.device.type == "cuda" else 4_000)
         self.seed = seed
+        self.max_steps = 10_000_000  #: a run ends at this step or when its minutes are spent
+        self.presets: dict[str, Preset] = dict(PRESETS)  #: the shipped presets, plus any given
         self.preset = PRESETS[presets_for(self.device)[0]]
-        self.lr, self.seq_len, self.batch_size, self.minutes = 0.0, 0, 0, 0.0
         self.set_preset(preset or self.preset.name)
         self.trainer: _LockedTrainer | None = None
         self._listeners: list[Callable[[str, Session], None]] = []
@@ -159,32 +176,53 @@ class Session:
 
     # ------------------------------------------------------------ settings
 
-    def set_preset(self, name: str) -> None:
-        """Take a size preset's shape and its learning rate, sequence length, batch and minutes."""
-        if name not in PRESETS:
-            raise TrainingConfigError(f"Unknown size preset {name!r}: choose one of {', '.join(PRESETS)}.")
-        p = self.preset = PRESETS[name]
+    def set_preset(self, preset: str | Preset) -> None:
+        """Take a size preset's shape and its learning rate, sequence length, batch and minutes.
+
+        ``preset`` is a name in :attr:`presets` or a new :class:`Preset`, which is added there.
+        """
+        if isinstance(preset, Preset):
+            self.presets[preset.name] = preset
+            preset = preset.name
+        if preset not in self.presets:
+            raise TrainingConfigError(f"Unknown size preset {preset!r}: choose one of {', '.join(self.presets)}.")
+        p = self.preset = self.presets[preset]
+        self.lr: float
+        self.seq_len: int
+        self.batch_size: int
+        self.minutes: float
         self.lr, self.seq_len, self.batch_size, self.minutes = p.lr, p.seq_len, p.batch_size, p.minutes
 
     def configure(self, lr: float | None = None, seq_len: int | None = None, batch_size: int | None = None,
                   minutes: float | None = None) -> None:
         """Change the next run's settings; each is checked now, so a bad one raises before any run."""
-        new = dict(lr=self.lr if lr is None else lr, seq_len=self.seq_len if seq_len is None else seq_len,
-                   batch_size=self.batch_size if batch_size is None else batch_size)
-        mins = self.minutes if minutes is None else minutes
-        if not (isinstance(mins, (int, float)) and math.isfinite(mins) and 0 < mins <= 24 * 60):
+        new_lr = float(self.lr if lr is None else lr)
+        new_seq = int(self.seq_len if seq_len is None else seq_len)
+        new_batch = int(self.batch_size if batch_size is None else batch_size)
+        mins = float(self.minutes if minutes is None else minutes)
+        if not (math.isfinite(mins) and 0 < mins <= 24 * 60):
             raise TrainingConfigError(f"The time budget must be above 0 and at most a day, not {mins} minutes.")
-        TrainConfig(**new)  # type: ignore[arg-type]  # validates, raises TrainingConfigError
-        self.lr, self.seq_len, self.batch_size, self.minutes = new["lr"], new["seq_len"], new["batch_size"], mins
+        TrainConfig(batch_size=new_batch, seq_len=new_seq, lr=new_lr)  # validates: TrainingConfigError
+        self.lr, self.seq_len, self.batch_size, self.minutes = new_lr, new_seq, new_batch, mins
 
     def train_config(self) -> TrainConfig:
         """The :class:`TrainConfig` the next run will use."""
         return TrainConfig(
             batch_size=self.batch_size, seq_len=self.seq_len, lr=self.lr, warmup=20,
-            max_steps=10_000_000, max_seconds=self.minutes * 60.0, eval_every=25,
+            max_steps=self.max_steps, max_seconds=self.minutes * 60.0, eval_every=25,
             eval_chars=self.eval_chars, sample_every=10_000_000,  # the session samples by time instead
             sample_len=self.sample_len, sample_prompt=self.prompt, seed=self.seed, device=str(self.device),
         )
+
+    @property
+    def train_text(self) -> str:
+        """The text the next run trains on (empty until a corpus is chosen)."""
+        return self._train_text
+
+    @property
+    def valid_text(self) -> str:
+        """The held-out documents it is validated on."""
+        return self._valid_text
 
     @property
     def prompt(self) -> str:
@@ -220,11 +258,13 @@ class Session:
         t = self.trainer
         if t is None:
             return "idle"
+        if t.result is not None:  # set just before on_end, while the thread is still finishing
+            return t.result.reason
         if t.running:
             if self._stopping:
                 return "stopping"
             return "paused" if t.paused else "running"
-        return t.result.reason if t.result is not None else "idle"
+        return "idle"
 
     @property
     def model(self) -> CharLSTM | None:
@@ -299,7 +339,10 @@ class Session:
 
     def _notify(self, kind: str) -> None:
         for fn in list(self._listeners):
-            fn(kind, self)
+            try:
+                fn(kind, self)
+            except Exception:  # a listener's bug must not end the run
+                log.exception("a live-session listener failed on %s", kind)
 
     def _reset_records(self) -> None:
         self._steps: list[tuple[int, float]] = []

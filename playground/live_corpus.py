@@ -68,9 +68,10 @@ class Summary:
 
 def summarize(corpus: Corpus, encodings: Sequence[str] = ()) -> Summary:
     """Counts of a corpus and of the split a live run would use."""
-    text = corpus.text
+    chars = sum(len(d.text) for d in corpus.documents)
+    distinct = set().union(*(set(d.text) for d in corpus.documents))
     parts = corpora.split(corpus)
-    return Summary(len(corpus), len(text), len(set(text)), len(parts.train_text), len(parts.valid_text),
+    return Summary(len(corpus), chars, len(distinct), len(parts.train_text), len(parts.valid_text),
                    tuple(encodings))
 
 

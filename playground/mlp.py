@@ -222,7 +222,7 @@ class Trainer:
             if self.diverged:
                 raise DivergedError(self.diverged)
             if n < 0:
-                raise ValueError(f"Number of steps must be 0 or more; got {n}.")
+                raise ConfigError(f"Number of steps must be 0 or more; got {n}.")
             value = math.nan
             for _ in range(n):
                 idx = self.next_batch()

@@ -8,6 +8,7 @@ from the model's own weights and checked against ``nn.LSTM`` in the tests.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
@@ -161,9 +162,11 @@ class CharLSTM(nn.Module):
         """Run over ``text`` and return every gate, cell and hidden state, per layer and character.
 
         Characters the vocabulary has never seen are skipped (see ``vocab.encode``). Each layer
-        runs once through ``nn.LSTM`` for its hidden states; the gates then come from one
-        batched matrix product over all positions, and the cell state from its recurrence
-        ``c_t = f_t * c_{t-1} + i_t * g_t``.
+        runs once through ``nn.LSTM``'s fused kernel for its hidden states; the gates then come
+        from batched matrix products over all positions (input half, then the recurrent half
+        added in place), and the cell state from its recurrence ``c_t = f_t * c_{t-1} + i_t * g_t``.
+        (Stepping the layer here to keep the gates as it goes was measured slower on the CPU:
+        the fused kernel's one-row products beat MKL's, so reading ``W_hh`` twice costs less.)
         """
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
@@ -175,9 +178,10 @@ class CharLSTM(nn.Module):
         layers: list[LayerTrace] = []
         for k in range(self.config.layers):
             w_ih, w_hh, bias = self.layer_weights(k)
+            pre = torch.addmm(bias, x, w_ih.t())  # (T, 4H): input half of the gates, all at once
             h_seq, _ = _single_layer(x, h0[k], c0[k], w_ih, w_hh, bias)  # (T, H)
             h_prev = torch.cat([h0[k], h_seq[:-1]], dim=0)  # (T, H): h_{t-1}
-            gates = gates_from(torch.addmm(bias, x, w_ih.t()) + h_prev @ w_hh.t())  # 4 x (T, H)
+            gates = gates_from(pre.addmm_(h_prev, w_hh.t()))  # 4 x (T, H): + recurrent half
             c_seq = _cell_recurrence(gates, c0[k][0])  # (T, H)
             layers.append(LayerTrace(gates, c_seq, h_seq))
             x = h_seq
@@ -224,20 +228,29 @@ def _single_layer(
 def _cell_recurrence(gates: Gates, c0: torch.Tensor) -> torch.Tensor:
     """``c_t = f_t * c_{t-1} + i_t * g_t`` for all t; ``c0`` is ``(H,)``; returns ``(T, H)``.
 
-    The recurrence is linear in ``c``, so it runs as a parallel prefix scan (Hillis-Steele) in
-    ``log2(T)`` vectorised steps instead of ``T`` small ones: the pair ``(a, b)`` stands for
-    ``c -> a * c + b``, and composing two steps gives ``(a2 * a1, a2 * b1 + b2)``.
+    The recurrence is linear in ``c``, so it runs in blocks of ``K ~ sqrt(T)`` steps: every
+    block at once, step by step within the blocks, from a zero cell (``K`` vectorised steps);
+    then block by block, adding the cell carried in times the block's running product of
+    forget gates (``T / K`` steps). About ``3 sqrt(T)`` small operations instead of ``T``.
     """
-    a = gates.forget.clone()  # (T, H): multiplier of the cell before
-    b = gates.input * gates.cell  # (T, H): what is written
-    b[0] += a[0] * c0  # fold the initial cell into the first step
-    a[0] = 0.0
-    step = 1
-    while step < b.shape[0]:
-        b = torch.cat([b[:step], torch.addcmul(b[step:], a[step:], b[:-step])])
-        a = torch.cat([a[:step], a[step:] * a[:-step]])
-        step *= 2
-    return b
+    f, b0 = gates.forget, gates.input * gates.cell  # (T, H): multiplier of the cell before, what is written
+    steps, hidden = b0.shape
+    if steps == 0:
+        return b0
+    k = max(1, math.isqrt(steps - 1) + 1)  # block length
+    n = -(-steps // k)  # blocks
+    a = f.new_ones(n * k, hidden)
+    b = f.new_zeros(n * k, hidden)
+    a[:steps], b[:steps] = f, b0  # padded with c -> 1 * c + 0
+    a, b = a.view(n, k, hidden), b.view(n, k, hidden)
+    for j in range(1, k):  # within each block, from a zero cell at its start
+        b[:, j].addcmul_(a[:, j], b[:, j - 1])  # b_j = a_j * b_{j-1} + b_j
+        a[:, j].mul_(a[:, j - 1])  # a_j = a_j * a_{j-1}: forget gates since the block began
+    carry = c0
+    for m in range(n):  # across blocks: c = b + a * (cell at the block's start)
+        b[m].addcmul_(a[m], carry)
+        carry = b[m, -1]
+    return b.view(n * k, hidden)[:steps]
 
 
 def _cpu(layer: LayerTrace) -> LayerTrace:

@@ -204,7 +204,7 @@ def notes(parsed: Parsed | Any) -> list[Note]:
 
 def frequency(pitch: int) -> float:
     """Equal temperament, A4 (MIDI 69) = 440 Hz."""
-    return 440.0 * 2.0 ** ((pitch - 69) / 12.0)
+    return float(440.0 * 2.0 ** ((pitch - 69) / 12.0))
 
 
 def synthesize(rows: list[Note], sample_rate: int = SAMPLE_RATE, max_seconds: float = MAX_SECONDS) -> np.ndarray:

@@ -155,7 +155,7 @@ class Neuron:
         """The weighted sum written out with live numbers, e.g. ``3 x 1 + 4 x 2 - 25 = -14``."""
         t = self._inputs(x)
         terms = [f"{name} {float(v):g} \u00d7 {w:g}" for name, v, w in zip(self.names, t, self.weights)]
-        z = float(self.weighted_sum(t))
+        z = round(float(self.weighted_sum(t)), 12)  # 0.5 - 0.5 shows as 0, not 4e-16
         sign = "+" if self.bias >= 0 else "\u2212"
         return f"{' + '.join(terms)} {sign} {abs(self.bias):g} = {z:.4g}"
 

@@ -1,6 +1,7 @@
 """The convolution explorer: pick a picture, edit a kernel, watch the window slide.
 
-Top: the picture and the whole convolved output (redrawn on every edit). Bottom: a magnified
+Top: the picture and the whole convolved output (redrawn on every edit), as two ``Image``
+widgets: a photo travels as a binary JPEG, not as a plotly trace, which keeps the page light. Bottom: a magnified
 stage over a block of output positions; ``Play`` moves the window one position per tick,
 showing the patch under it, the kernel, their element-wise product and its sum, and the block
 of output filling in. Every number comes from :mod:`playground.conv`.
@@ -21,6 +22,9 @@ from widgets.conv_kernel import KernelGrid
 
 #: The stage shows at most this many output positions along each side.
 STAGE = 6
+#: Pictures narrower than this are enlarged (by whole pixels) so the browser does not blur them.
+MIN_SCREEN = 256
+_STAGE_COLOUR = np.array([255, 45, 85], np.uint8)
 _STAGE_TITLES = ("input (padded) under the window", "patch", "kernel", "patch × kernel", "output block")
 
 
@@ -28,6 +32,23 @@ def _subplots_figure(fig: go.Figure, height: int) -> go.FigureWidget:
     layout = fig.layout.to_plotly_json()
     layout.pop("template", None)
     return figure(*fig.data, height=height, **layout)
+
+
+def screen_scale(pixels: np.ndarray) -> int:
+    """The whole-pixel enlargement that makes a small picture (a digit) at least ``MIN_SCREEN`` wide."""
+    return max(1, -(-MIN_SCREEN // max(pixels.shape[:2])))
+
+
+def enlarge(pixels: np.ndarray, n: int) -> np.ndarray:
+    """Each pixel as an ``n`` x ``n`` block."""
+    return np.repeat(np.repeat(pixels, n, axis=0), n, axis=1) if n > 1 else pixels
+
+
+def show(view: w.Image, pixels: np.ndarray) -> None:
+    """Put an ``(H, W, 3)`` 8-bit picture into an ``Image`` widget."""
+    data, fmt = images.encode_picture(pixels)
+    with view.hold_sync():
+        view.format, view.value = fmt, data
 
 
 def _numbers(a: np.ndarray) -> list[list[str]]:
@@ -58,11 +79,14 @@ class ConvExplorer(w.VBox):
         self.x = conv.prepare(self.picture)
         self.output = np.zeros((1, 1, 1))
 
-        full = make_subplots(rows=1, cols=2, subplot_titles=("input", "output"), horizontal_spacing=0.04)
-        full.add_trace(go.Image(source="", name="input"), 1, 1)
-        full.add_trace(go.Image(source="", name="output"), 1, 2)
-        self.full = _subplots_figure(full, 340)
-        self.full.update_layout(showlegend=False, shapes=[dict(type="rect", xref="x", yref="y", line=dict(color="#ff2d55", width=2))])
+        picture_layout = dict(width="49%", max_width="640px", object_fit="contain")
+        self.input_view = w.Image(format="jpeg", layout=w.Layout(**picture_layout))
+        self.output_view = w.Image(format="jpeg", layout=w.Layout(**picture_layout))
+        self.full = w.HBox([
+            w.VBox([w.HTML("<b>input</b> (the red box is the stage below)"), self.input_view], layout=w.Layout(width="50%")),
+            w.VBox([w.HTML("<b>output</b> (zero is mid-grey where the output has negative values)"), self.output_view], layout=w.Layout(width="50%")),
+        ])
+        self._shown_box: tuple[int, int, int, int] | None = None
         stage = make_subplots(rows=1, cols=5, subplot_titles=_STAGE_TITLES, horizontal_spacing=0.035)
         for col in range(1, 6):
             stage.add_trace(go.Heatmap(z=[[0]], colorscale="Gray" if col in (1, 2) else "RdBu", showscale=False, texttemplate="%{text}", zmid=None if col in (1, 2) else 0), 1, col)
@@ -91,6 +115,7 @@ class ConvExplorer(w.VBox):
             ctl.observe(self._on_stage_origin, names="value")
         self.channel.observe(lambda _: self._draw_stage(), names="value")
         self.scrub.observe(lambda _: self._draw_stage(), names="value")
+        self.channel.layout.visibility = "hidden"  # only per-channel mode has channels to pick
         self._show_picture()
         self._recompute()
 
@@ -153,17 +178,33 @@ class ConvExplorer(w.VBox):
     # -- drawing ----------------------------------------------------------------------------------
     def _show_picture(self) -> None:
         self.x = conv.prepare(self.picture, self.mode.value)
-        shown = conv.to_display(np.clip(self.x, 0, 1))
-        with self.full.batch_update():
-            self.full.data[0].source = images.data_uri(shown)
+        self._shown_box = None  # redraw the input with its stage box on the next stage draw
+
+    def _show_input(self, box: tuple[int, int, int, int]) -> None:
+        """The input picture with the stage's area outlined (rows y0..y1, columns x0..x1, clipped)."""
+        if box == self._shown_box:
+            return
+        self._shown_box = box
+        pixels = conv.to_display(np.clip(self.x, 0, 1))
+        n = screen_scale(pixels)
+        h, wd = pixels.shape[:2]
+        pixels = enlarge(pixels, n).copy()
+        # the box in screen pixels: from the first pixel's top-left to the last one's bottom-right
+        y0, y1 = max(0, box[0]) * n, (min(h - 1, box[1]) + 1) * n - 1
+        x0, x1 = max(0, box[2]) * n, (min(wd - 1, box[3]) + 1) * n - 1
+        t = max(2, max(pixels.shape[:2]) // 200)  # line thickness
+        if y0 <= y1 and x0 <= x1:
+            pixels[y0 : y0 + t, x0 : x1 + 1] = pixels[max(y0, y1 - t + 1) : y1 + 1, x0 : x1 + 1] = _STAGE_COLOUR
+            pixels[y0 : y1 + 1, x0 : x0 + t] = pixels[y0 : y1 + 1, max(x0, x1 - t + 1) : x1 + 1] = _STAGE_COLOUR
+        show(self.input_view, pixels)
 
     def _recompute(self) -> None:
         """Convolve the whole picture and redraw the output and the stage (one kernel edit)."""
         with guarded(self.notice):
             self.output = conv.convolve(self.x, self.kernel.kernel, self.spec)  # (C, Ho, Wo)
             _, out_h, out_w = self.output.shape
-            with self.full.batch_update():
-                self.full.data[1].source = images.data_uri(conv.to_display(self.output))
+            out = conv.to_display(self.output)
+            show(self.output_view, enlarge(out, screen_scale(out)))
             with self.hold_trait_notifications():
                 self.row.max, self.col.max = max(0, out_h - STAGE), max(0, out_w - STAGE)
             _, _, nh, nw = self.stage_block()
@@ -193,10 +234,8 @@ class ConvExplorer(w.VBox):
                 self.stage.data[4].update(z=block, text=_numbers(block))
                 self.stage.data[5].update(x=tx.ravel(), y=ty.ravel())
                 self.stage.layout.shapes[0].update(x0=win.left - left0 - 0.5, x1=win.left - left0 + reach - 0.5, y0=win.top - top0 - 0.5, y1=win.top - top0 + reach - 0.5)
-            with self.full.batch_update():
-                # the stage's area on the full picture (unpadded pixel coordinates)
-                p = spec.padding
-                self.full.layout.shapes[0].update(x0=left0 - p - 0.5, x1=left0 - p + crop.shape[1] - 0.5, y0=top0 - p - 0.5, y1=top0 - p + crop.shape[0] - 0.5)
+            p = spec.padding  # the stage's area on the input, in unpadded pixel coordinates
+            self._show_input((top0 - p, top0 - p + crop.shape[0] - 1, left0 - p, left0 - p + crop.shape[1] - 1))
             terms = " + ".join(f"{v:.2f}" for v in win.product[ch].ravel()[:9])
             more = " + …" if k.size > 9 else ""
             self.equation.value = (

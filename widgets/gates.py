@@ -31,7 +31,7 @@ from widgets.gates_views import (
     window_for,
 )
 from widgets.sampler_views import MARK, OTHER, SET
-from widgets.textgen_parts import ModelChoice, show_char, tail
+from widgets.textgen_parts import ModelChoice, ShowsFigures, show_char, tail
 
 if TYPE_CHECKING:
     from widgets.sampler import SamplingPlayground
@@ -40,7 +40,7 @@ MAX_TRACE_CHARS = 5_000  #: a longer text is read from its last this many charac
 DEFAULT_TEXT = 'ROMEO:\nShe said "good night" (and went), as lovers do.\n\nJULIET:\nO Romeo, Romeo!\n'
 
 
-class GateExplorer(w.VBox):
+class GateExplorer(ShowsFigures, w.VBox):
     """Text in; per-layer gate heatmaps, a unit's coloured text, found cells and one step's view.
 
     Parameters

@@ -51,7 +51,7 @@ def heat_figure() -> go.FigureWidget:
             colorscale=_GATE_SCALE if gate else _SIGNED_SCALE,
             hovertemplate=f"{QUANTITY_NAMES[q]}<br>character %{{x}}<br>unit %{{y}}<br>%{{z:.3f}}<extra></extra>"))
         layout[f"yaxis{axis}"] = dict(domain=[top - size, top], anchor="x", title=dict(text=QUANTITY_NAMES[q], font=dict(size=11)))
-    return figure(*traces, height=ROW_PX * n + 90, xaxis=dict(tickmode="array", tickfont=dict(size=11, family="monospace"), tickangle=0),
+    return figure(*traces, height=ROW_PX * n + 90, xaxis=dict(anchor=f"y{n}", tickmode="array", tickfont=dict(size=11, family="monospace"), tickangle=0),
                   title=dict(text="", font=dict(size=14)), margin=dict(l=70, r=10, t=40, b=30), **layout)
 
 
@@ -59,13 +59,13 @@ def step_figure() -> go.FigureWidget:
     """Left: the six quantities at one character (rows) over the units; right: the next-char bars."""
     return figure(
         go.Heatmap(name="at this character", colorscale=_SIGNED_SCALE, zmin=-1, zmax=1, xaxis="x", yaxis="y",
-                   colorbar=dict(x=0.56, len=0.9, thickness=10),
+                   colorbar=dict(x=0.535, len=0.9, thickness=10),
                    hovertemplate="%{y}<br>unit %{x}<br>%{z:.3f}<extra></extra>"),
         go.Bar(name="next character (T = 1)", xaxis="x2", yaxis="y2", marker=dict(color=[])),
         height=340, showlegend=False, title=dict(text="", font=dict(size=14)),
         xaxis=dict(domain=[0.0, 0.52], title="unit"), yaxis=dict(autorange="reversed"),
-        xaxis2=dict(domain=[0.64, 1.0], anchor="y2", tickmode="array", tickfont=dict(size=14)),
-        yaxis2=dict(anchor="x2", range=[0, 1], title="probability"))
+        xaxis2=dict(domain=[0.66, 1.0], anchor="y2", tickmode="array", tickfont=dict(size=14)),
+        yaxis2=dict(anchor="x2", range=[0, 1]))
 
 
 def window_for(position: int, start: int, length: int) -> int:

@@ -76,7 +76,8 @@ class NetworkPlayground(w.VBox):
         self.activations = w.Text(value=", ".join(n.activations), description="Per layer",
                                   continuous_update=False, style=style)
         self.lr = w.FloatText(value=n.lr, description="Learning rate", style=style)
-        self.batch = w.IntSlider(value=min(n.batch_size, 300), min=1, max=300, description="Batch size", style=style)
+        self.batch = w.IntSlider(value=n.batch_size, min=1, max=max(300, n.batch_size),
+                                 description="Batch size", style=style)
         self.l2 = w.Dropdown(options=sorted({*L2_CHOICES, n.l2}), value=n.l2, description="L2", style=style)
         self.optimizer = w.Dropdown(options=list(OPTIMIZERS), value=n.optimizer, description="Optimiser", style=style)
         self.seed = w.IntText(value=n.seed, description="Weight seed", style=style)
@@ -164,7 +165,7 @@ class NetworkPlayground(w.VBox):
         """The settings the controls describe (raises a ``ValueError`` subclass if unusable)."""
         spec = toydata.DataSpec(self.kind.value, self.n_points.value, self.noise.value,
                                 self.test_fraction.value, self.data_seed.value)
-        net = NetworkConfig(hidden=self.hidden.value, activations=self.activations.value,  # type: ignore[arg-type]
+        net = NetworkConfig(hidden=self.hidden.value, activations=self.activations.value,
                             lr=self.lr.value, batch_size=self.batch.value, l2=self.l2.value,
                             optimizer=self.optimizer.value, seed=self.seed.value)
         return PlaygroundConfig(spec, net).validate()
@@ -316,8 +317,17 @@ class NetworkPlayground(w.VBox):
         self.code.layout.display = "" if change["new"] else "none"
 
     def _sync_text(self) -> None:
-        """Code and share link follow the trainer's settings."""
+        """Code, share link and the shape sliders follow the trainer's settings."""
         t = self.trainer
+        self._quiet = True
+        try:
+            self.layers.value = len(t.config.hidden)
+            if t.config.hidden and len(set(t.config.hidden)) == 1:
+                self.neurons.value = min(self.neurons.max, t.config.hidden[0])
+            if len(t.config.activations) == 1:
+                self.activation.value = t.config.activations[0]
+        finally:
+            self._quiet = False
         self.code.value = to_code(t.config, t.data.spec, t.data.task, t.data.n_outputs,
                                   steps=max(t.steps, 1000))
         if t.data.spec is not None:

@@ -8,6 +8,7 @@ crosses zero.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as w
@@ -51,6 +52,9 @@ class NeuronWidget(w.VBox):
         self.inputs = [w.FloatSlider(description=f"x{i + 1}", **slider) for i in range(MAX_INPUTS)]
         self.weights = [w.FloatSlider(description=f"weight {i + 1}", **slider) for i in range(MAX_INPUTS)]
         self.bias = w.FloatSlider(description="bias", **slider)
+        for i, (x, wt) in enumerate(zip(self.inputs, self.weights)):
+            x.add_class(f"np-neuron-x{i + 1}")
+            wt.add_class(f"np-neuron-w{i + 1}")
         self.rows = [w.HBox([x, wt]) for x, wt in zip(self.inputs, self.weights)]
         self.formula = w.HTML()
         self.curve = figure(
@@ -64,6 +68,7 @@ class NeuronWidget(w.VBox):
             go.Scatter(name="you", mode="markers", marker=dict(size=14, color="#ffb300",
                                                                line=dict(width=2, color="black"))),
             height=320, title="Decision over the first two inputs", showlegend=False)
+        self.plane.add_class("np-neuron-plane")
         self._quiet = False
         super().__init__([
             w.HBox([self.preset, self.n_inputs, self.activation]), *self.rows, self.bias,
@@ -114,7 +119,7 @@ class NeuronWidget(w.VBox):
                 row.layout.display = "" if i < self.n_inputs.value else "none"
             cell = self.neuron()
             x = self.values()
-            z = float(cell.weighted_sum(x))
+            z = round(float(cell.weighted_sum(x)), 12)
             out = float(cell(x))
             self.formula.value = self._formula_html(cell, x, z, out)
             self._draw_curve(cell, z, out)
@@ -125,7 +130,7 @@ class NeuronWidget(w.VBox):
         if self.preset.value == "concert" and cell.activation == "step":
             verdict = " \u2192 <b>go to the concert!</b>" if out >= 0.5 else " \u2192 <b>stay home.</b>"
         return (f"<div class='np-formula' style='font-family:monospace;font-size:15px'>"
-                f"z = {cell.formula(x)}<br>output = {cell.activation}({z:.4g}) = "
+                f"z = {html.escape(cell.formula(x))}<br>output = {cell.activation}({z:.4g}) = "
                 f"<b>{out:.4g}</b>{verdict}</div>")
 
     def _draw_curve(self, cell: eng.Neuron, z: float, out: float) -> None:

@@ -72,7 +72,8 @@ def presenter_css(mode: str) -> str:
 :root, body, .jp-Notebook, .jp-LabShell {{
   --jp-ui-font-size0: 18px; --jp-ui-font-size1: 22px; --jp-ui-font-size2: 26px;
   --jp-content-font-size1: 24px; --jp-content-font-size2: 30px; --jp-content-font-size3: 36px;
-  --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 44px; --jp-widgets-inline-label-width: 220px;
+  --jp-widgets-font-size: 22px; --jp-widgets-inline-height: 44px; --jp-widgets-inline-width: 520px;
+  --jp-widgets-inline-label-width: 160px;
   --jp-layout-color0: {c["bg"]}; --jp-layout-color1: {c["bg"]}; --jp-layout-color2: {c["panel"]};
   --jp-ui-font-color0: {c["fg"]}; --jp-ui-font-color1: {c["fg"]};
   --jp-content-font-color0: {c["fg"]}; --jp-content-font-color1: {c["fg"]};
@@ -89,8 +90,13 @@ body, .jp-RenderedHTMLCommon, .widget-html-content, .widget-label, .widget-reado
 .jp-RenderedHTMLCommon a {{ color: {c["accent"]}; }}
 .jupyter-widgets, .widget-button, .widget-toggle-button, .widget-dropdown select,
 .widget-text input, .widget-textarea textarea {{ font-size: 22px !important; }}
-.widget-button, .widget-toggle-button {{ height: auto; min-height: 44px; padding: 4px 14px; }}
-.widget-slider .noUi-handle, .widget-slider .ui-slider-handle {{ transform: scale(1.5); }}
+.jupyter-button, .widget-button, .widget-toggle-button {{ height: auto; min-height: 44px;
+  padding: 4px 14px; background: {c["panel"]}; color: {c["fg"]}; border: 2px solid {c["fg"]}; }}
+.jupyter-button.mod-active, .widget-toggle-button.mod-active {{ background: {c["accent"]};
+  color: {c["bg"]}; font-weight: bold; }}
+.widget-slider .noUi-target {{ background: {c["panel"]}; border: 2px solid {c["fg"]}; }}
+.widget-slider .noUi-connect {{ background: {c["accent"]}; }}
+.widget-slider .noUi-handle {{ background: {c["accent"]}; border: 2px solid {c["fg"]}; }}
 :focus-visible, .widget-button:focus, .widget-toggle-button:focus, input:focus, select:focus,
 textarea:focus, .noUi-handle:focus {{ outline: 4px solid {c["focus"]} !important; outline-offset: 2px; }}
 </style>"""

@@ -11,8 +11,6 @@ prompt at several temperatures in one batched pass. Every number comes from
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,34 +22,25 @@ from playground import sampling
 from playground.errors import SamplingError
 from playground.model import CharLSTM
 from widgets._common import Notice, figure, guarded
-from widgets.sampler_views import bar_colours, bars, formula_html
-from widgets.textgen_parts import ModelChoice, coloured, probability_colour, tail, text_box
+from widgets.sampler_stream import Stream
+from widgets.sampler_views import (
+    MAX_COMPARE,
+    bar_colours,
+    bars,
+    column_html,
+    formula_html,
+    output_html,
+    parse_temperatures,
+    unseen_note,
+)
+from widgets.textgen_parts import ModelChoice, ShowsFigures, tail
 
 log = logging.getLogger("widgets")
 
-THROTTLE_S = 0.1  #: while generating, the page is redrawn at most this often
-SHOWN_CHARS = 4000  #: the output shows at most the last this many generated characters
-MAX_COMPARE = 8  #: temperatures in one comparison
 DEFAULT_TEMPERATURES = "0.2, 0.5, 1.0, 1.2"
 
 
-def parse_temperatures(text: str) -> list[float]:
-    """``"0.2, 0.5 1"`` -> ``[0.2, 0.5, 1.0]``; a clear :class:`SamplingError` otherwise."""
-    parts = [p for p in text.replace(",", " ").split() if p]
-    if not parts:
-        raise SamplingError("Give at least one temperature, such as 0.5, 1.0.")
-    if len(parts) > MAX_COMPARE:
-        raise SamplingError(f"Compare at most {MAX_COMPARE} temperatures at once, not {len(parts)}.")
-    try:
-        temps = [float(p) for p in parts]
-    except ValueError:
-        raise SamplingError(f"Temperatures must be numbers separated by commas, not {text!r}.") from None
-    for t in temps:
-        sampling.check(t)
-    return temps
-
-
-class SamplingPlayground(w.VBox):
+class SamplingPlayground(ShowsFigures, w.VBox):
     """Prompt, temperature, top-k and top-p; the next-character bars; Step, Generate, Compare.
 
     Parameters
@@ -87,7 +76,7 @@ class SamplingPlayground(w.VBox):
             go.Bar(name="T = 1 (the model)", marker=dict(color=[])),
             go.Bar(name="after your settings", marker=dict(color=[])),
             height=330, barmode="group", yaxis=dict(title="probability", range=[0, 1]),
-            xaxis=dict(tickmode="array", tickfont=dict(size=15)), legend=dict(orientation="h", y=1.12),
+            xaxis=dict(tickmode="array", tickfont=dict(size=15)), legend=dict(orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
             title=dict(text="", font=dict(size=14)))
         self.seed = w.IntText(value=seed, description="Seed", layout=w.Layout(width="180px"))
         self.step_button = w.Button(description="Step", icon="forward", tooltip="Draw one character")
@@ -107,10 +96,10 @@ class SamplingPlayground(w.VBox):
         self.generated: list[tuple[str, float]] = []  # (character, probability it had)
         self._logits: tuple[tuple[int, str], torch.Tensor] | None = None  # cache: (model, context) -> (V,)
         self._gen = torch.Generator()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._stream: Stream | None = None
         self._listeners: list[Callable[[str], None]] = []
         self._quiet = False
+        self._shown: tuple[list[str], list[float], list[str]] | None = None
         super().__init__([
             w.HBox([self.picker, self.seed]), self.prompt,
             w.HBox([self.temperature, self.top_k, self.top_p], layout=w.Layout(flex_flow="row wrap")),
@@ -190,7 +179,7 @@ class SamplingPlayground(w.VBox):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._stream is not None and self._stream.running
 
     def generate(self) -> None:
         """Stream ``length`` characters into the page from a background thread (see :meth:`stop`)."""
@@ -198,22 +187,22 @@ class SamplingPlayground(w.VBox):
             if self.running:
                 return
             t, k, p = self.settings()
-            model, context, n, seed = self.model(), self.engine_prompt(), int(self.length.value), int(self.seed.value)
             sampling.check(t, k, p)
-            self._stop = threading.Event()
+            chars = sampling.stream(self.model(), self.engine_prompt(), int(self.length.value), t, k, p,
+                                    int(self.seed.value))
+            self._stream = Stream(chars, self.generated, self._render_output, self._finished)
             self._busy(True)
-            self._thread = threading.Thread(target=self._run, args=(model, context, n, t, k, p, seed, self._stop),
-                                            name="sampler-generate", daemon=True)
-            self._thread.start()
+            self._stream.start()
 
     def stop(self) -> None:
         """Ask a running generation to stop after the character it is on."""
-        self._stop.set()
+        if self._stream is not None:
+            self._stream.stop()
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for a running generation to end (for scripts and tests)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._stream is not None:
+            self._stream.join(timeout)
 
     def compare(self) -> list[str]:
         """The same prompt at each temperature, in one batched pass; shown side by side."""
@@ -224,9 +213,7 @@ class SamplingPlayground(w.VBox):
                                            temps, k, p, int(self.seed.value))
             for i, col in enumerate(self.columns):
                 if i < len(texts):
-                    chars = list(texts[i])
-                    col.value = (f"<b>T = {temps[i]:g}</b>"
-                                 + text_box(coloured(chars, ["transparent"] * len(chars)), "360px"))
+                    col.value = column_html(temps[i], texts[i])
                     col.layout.display = ""
                 else:
                     col.layout.display = "none"
@@ -285,44 +272,29 @@ class SamplingPlayground(w.VBox):
         return self._logits[1]
 
     def _warn_unseen(self) -> None:
-        enc = self.model().vocab.encode(self.context()[-sampling.CONTEXT_CHARS:])
-        notes = []
-        if enc.unknown:
-            shown = ", ".join(repr(c) for c in enc.unknown_chars[:5])
-            notes.append(f"The model never saw {enc.unknown} of these characters ({shown}); it reads past them.")
-        if len(self.context()) > sampling.CONTEXT_CHARS:
-            notes.append(f"Only the last {sampling.CONTEXT_CHARS:,} characters of the prompt are read.")
-        if not enc.ids:
-            notes.append("With nothing it knows to read, the model starts as at the top of a new text.")
-        if notes:
-            self.notice.show(" ".join(notes), "warning")
+        note = unseen_note(self.model().vocab, self.context())
+        if note:
+            self.notice.show(note, "warning")
 
     def _draw(self, dist: sampling.Distribution, drawn: int | None, title: str) -> None:
         logits = self._next_logits()
         t, k, p = self.settings()
         b = bars(dist)
         raw_c, set_c = bar_colours(b, drawn)
-        x = list(range(len(b.labels)))
         self.formula.value = formula_html(dist, logits, t, k, p)
+        shown = (b.labels, b.raw, raw_c)  # what a temperature move leaves as it was
         with self.dist.batch_update():
-            self.dist.data[0].x, self.dist.data[0].y = x, b.raw
-            self.dist.data[1].x, self.dist.data[1].y = x, b.probs
-            self.dist.data[0].marker.color, self.dist.data[1].marker.color = raw_c, set_c
-            self.dist.layout.xaxis.tickvals, self.dist.layout.xaxis.ticktext = x, b.labels
+            if shown != self._shown:  # a new prompt or model: the bars' places and the T = 1 heights
+                x = list(range(len(b.labels)))
+                self.dist.data[0].x, self.dist.data[0].y, self.dist.data[0].marker.color = x, b.raw, raw_c
+                self.dist.data[1].x = x
+                self.dist.layout.xaxis.tickvals, self.dist.layout.xaxis.ticktext = x, b.labels
+                self._shown = shown
+            self.dist.data[1].y, self.dist.data[1].marker.color = b.probs, set_c
             self.dist.layout.title.text = title
 
     def _render_output(self) -> None:
-        done = list(self.generated)  # a snapshot: the generation thread may be appending
-        if not done:
-            self.output.value = ""
-            return
-        cut = max(0, len(done) - SHOWN_CHARS)
-        chars = [c for c, _ in done[cut:]]
-        text = coloured(chars, [probability_colour(p) for _, p in done[cut:]])
-        before = list(self.prompt.value[-200:])
-        head = "\u2026" if cut else f'<span style="color:#888">{coloured(before, ["transparent"] * len(before))}</span>'
-        key = "<small>Each generated character is coloured by the probability it had: red unlikely, green likely.</small>"
-        self.output.value = key + text_box(head + text, "320px")
+        self.output.value = output_html(list(self.generated), self.prompt.value)  # a snapshot: the thread appends
 
     def _busy(self, running: bool) -> None:
         self.generate_button.disabled = running
@@ -332,33 +304,13 @@ class SamplingPlayground(w.VBox):
         self.picker.disabled = running
         self.stop_button.disabled = not running
 
-    def _run(self, model: CharLSTM, context: str, n: int, t: float, k: int | None, p: float | None,
-             seed: int, stop: threading.Event) -> None:
-        """The generation thread: append characters, redraw the text at most every THROTTLE_S."""
-        last = time.monotonic()
-        failed = False
-        try:
-            for c, prob in sampling.stream(model, context, n, t, k, p, seed):
-                if stop.is_set():
-                    break
-                self.generated.append((c, prob))
-                now = time.monotonic()
-                if now - last >= THROTTLE_S:
-                    self._render_output()
-                    last = now
-        except ValueError as err:
-            failed = True
-            self.notice.show(str(err), "error")
-        except Exception as err:  # the thread must never take the page down
-            failed = True
-            log.exception("generation failed")
-            self.notice.show(f"Generation stopped ({type(err).__name__}): {err}", "error")
-        finally:
-            self._render_output()
-            self._busy(False)
-            if not failed:
-                self._redraw()
-            self._notify()
+    def _finished(self, error: str | None) -> None:
+        self._busy(False)
+        if error is not None:
+            self.notice.show(error, "error")
+        else:
+            self._redraw()  # the distribution after everything generated
+        self._notify()
 
     def _notify(self) -> None:
         text = self.context()

@@ -13,13 +13,17 @@ from dataclasses import dataclass
 import torch
 
 from playground import sampling
-from widgets.textgen_parts import show_char
+from playground.errors import SamplingError
+from playground.text import Vocab
+from widgets.textgen_parts import coloured, probability_colour, show_char, text_box
 
 TOP = 20  #: bars shown; the rest of the probability is one "other" bar
 MARK = "#c62828"  #: the character just drawn
 RAW = "#9db7e0"  #: the model's own distribution (T = 1)
 SET = "#1f4e9c"  #: after temperature, top-k and top-p
 OTHER = "#b0b0b0"
+SHOWN_CHARS = 4000  #: the output shows at most the last this many generated characters
+MAX_COMPARE = 8  #: temperatures in one comparison
 
 
 @dataclass(frozen=True)
@@ -116,3 +120,50 @@ def formula_html(
     )
     body = "<br>".join(lines)
     return f"<div class='np-formula' style='font-family:monospace;font-size:14px;line-height:1.6'>{body}</div>"
+
+
+def parse_temperatures(text: str) -> list[float]:
+    """``"0.2, 0.5 1"`` -> ``[0.2, 0.5, 1.0]``; a clear :class:`SamplingError` otherwise."""
+    parts = [p for p in text.replace(",", " ").split() if p]
+    if not parts:
+        raise SamplingError("Give at least one temperature, such as 0.5, 1.0.")
+    if len(parts) > MAX_COMPARE:
+        raise SamplingError(f"Compare at most {MAX_COMPARE} temperatures at once, not {len(parts)}.")
+    try:
+        temps = [float(p) for p in parts]
+    except ValueError:
+        raise SamplingError(f"Temperatures must be numbers separated by commas, not {text!r}.") from None
+    for t in temps:
+        sampling.check(t)
+    return temps
+
+
+def unseen_note(vocab: Vocab, context: str) -> str:
+    """One warning about what the model will not read in ``context``, or ``""``."""
+    enc = vocab.encode(context[-sampling.CONTEXT_CHARS:])
+    notes = []
+    if enc.unknown:
+        shown = ", ".join(repr(c) for c in enc.unknown_chars[:5])
+        notes.append(f"The model never saw {enc.unknown} of these characters ({shown}); it reads past them.")
+    if len(context) > sampling.CONTEXT_CHARS:
+        notes.append(f"Only the last {sampling.CONTEXT_CHARS:,} characters of the prompt are read.")
+    if not enc.ids:
+        notes.append("With nothing it knows to read, the model starts as at the top of a new text.")
+    return " ".join(notes)
+
+
+def output_html(done: list[tuple[str, float]], prompt: str) -> str:
+    """The prompt's end in grey, then each generated character coloured by the probability it had."""
+    if not done:
+        return ""
+    cut = max(0, len(done) - SHOWN_CHARS)
+    text = coloured([c for c, _ in done[cut:]], [probability_colour(p) for _, p in done[cut:]])
+    before = list(prompt[-200:])
+    head = "\u2026" if cut else f'<span style="color:#888">{coloured(before, ["transparent"] * len(before))}</span>'
+    key = "<small>Each generated character is coloured by the probability it had: red unlikely, green likely.</small>"
+    return key + text_box(head + text, "320px")
+
+
+def column_html(temperature: float, text: str) -> str:
+    """One column of the temperature comparison."""
+    return f"<b>T = {temperature:g}</b>" + text_box(coloured(list(text), ["transparent"] * len(text)), "360px")

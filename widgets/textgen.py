@@ -15,9 +15,10 @@ import ipywidgets as w
 from playground.model import CharLSTM
 from widgets.gates import GateExplorer
 from widgets.sampler import SamplingPlayground
+from widgets.textgen_parts import ShowsFigures
 
 
-class TextGenLab(w.VBox):
+class TextGenLab(ShowsFigures, w.VBox):
     """A :class:`SamplingPlayground` above a :class:`GateExplorer` linked to it.
 
     Parameters

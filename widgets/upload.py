@@ -14,7 +14,13 @@ from typing import Any
 import ipywidgets as w
 
 from playground.corpora import Corpus
-from playground.live_corpus import ENCODING_POLICY, UploadedFile, from_paste, from_uploads, summarize
+from playground.live_corpus import (
+    ENCODING_POLICY,
+    UploadedFile,
+    from_paste,
+    from_uploads,
+    summarize,
+)
 from widgets._common import Notice, guarded
 
 ACCEPT = ".txt,.md,.py,.abc,.csv,.tex,.rst,.html,.json,text/*"

@@ -128,7 +128,9 @@ def _act(control: Any, action: str) -> None:
 
 
 def _snapshot(target: Any) -> tuple[str, bytes]:
-    return target.inner_html(), target.screenshot(animations="disabled")
+    """What is drawn: the markup (SVG paths) and, for a visible target, its pixels (canvases)."""
+    pixels = target.screenshot(animations="disabled", timeout=10_000) if target.is_visible() else b""
+    return target.inner_html(), pixels
 
 
 def test_main_control_changes_the_drawing(app: App) -> None:

@@ -81,7 +81,6 @@ def test_presenter_mode_restyles_page_and_figures_from_the_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(0, 0, 0)'", timeout=30_000)
     page.wait_for_function(
-        "document.querySelector('.js-plotly-plot .main-svg .bg') !== null && "
         "getComputedStyle(document.querySelector('.js-plotly-plot .main-svg')).backgroundColor === 'rgb(0, 0, 0)'",
         timeout=30_000,
     )
@@ -176,8 +175,8 @@ def test_websocket_messages_over_the_upload_limit_are_cut(voila: VoilaServer) ->
             info = ch.send("kernel_info_request", {})
             assert ch.replies_to(info, "kernel_info_reply")
             # ... a message past the limit plus envelope closes the socket.
-            ch.send("comm_msg", {"comm_id": "no-such-comm", "data": {"blob": "x" * serve.MAX_MESSAGE_BYTES}})
-            with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, TimeoutError)):
+            with pytest.raises((websocket.WebSocketException, OSError, TimeoutError)):
+                ch.send("comm_msg", {"comm_id": "no-such-comm", "data": {"blob": "x" * serve.MAX_MESSAGE_BYTES}})
                 ch.replies_to(ch.send("kernel_info_request", {}), "kernel_info_reply")
     finally:
         _shutdown(voila, kid)

@@ -14,8 +14,14 @@ from playground import toydata
 from playground.mlp import Trainer
 from playground.mlp_code import to_code
 from playground.mlp_config import ConfigError, NetworkConfig, PlaygroundConfig
-from playground.mlp_inspect import (InspectError, connections, decision_surface, explain_point,
-                                    grid, neuron_surfaces)
+from playground.mlp_inspect import (
+    InspectError,
+    connections,
+    decision_surface,
+    explain_point,
+    grid,
+    neuron_surfaces,
+)
 from playground.mlp_loop import Player
 
 
@@ -54,14 +60,14 @@ def test_how_wrong_was_that_gives_backprop_gradients(trained: Trainer) -> None:
     model.zero_grad()
     loss = F.binary_cross_entropy_with_logits(model(x)[:, 0], y)
     loss.backward()
-    assert e.loss == pytest.approx(float(loss))
+    assert e.loss == pytest.approx(float(loss.detach()))
     for layer, g, gb, upd in zip(model.linears, e.grads, e.bias_grads, e.updates):
         np.testing.assert_allclose(g, layer.weight.grad.numpy(), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(gb, layer.bias.grad.numpy(), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(upd, -trained.config.lr * g, rtol=1e-6)
     model.zero_grad(set_to_none=True)
     assert [a.shape for a in e.activations] == [(2,), (6,), (3,), (1,)]
-    assert e.prediction == pytest.approx(float(torch.sigmoid(model(x))[0, 0]))
+    assert e.prediction == pytest.approx(float(torch.sigmoid(model(x).detach())[0, 0]))
     with pytest.raises(InspectError, match="no train point 999"):
         explain_point(trained, 999)
 

@@ -9,11 +9,14 @@ import pytest
 from PIL import Image
 
 from playground import conv, images
-from widgets.conv import ConvExplorer
+from widgets.conv import ConvExplorer, screen_scale
 
 
 def shown_output(explorer: ConvExplorer) -> np.ndarray:
-    return images.read_data_uri(explorer.full.data[1].source)
+    """The output picture as the browser receives it, at one screen pixel per output pixel."""
+    pixels = images.decode_picture(explorer.output_view.value)
+    n = screen_scale(explorer.output[0])
+    return pixels[::n, ::n]
 
 
 def assert_shows(actual: np.ndarray, expected: np.ndarray) -> None:
@@ -22,7 +25,7 @@ def assert_shows(actual: np.ndarray, expected: np.ndarray) -> None:
     For scale: the china photo against itself shifted by one pixel differs by ~15 levels on average.
     """
     assert actual.shape == expected.shape
-    if expected.shape[0] * expected.shape[1] <= images.PNG_PIXELS:
+    if expected.shape[0] * expected.shape[1] * screen_scale(expected) ** 2 <= images.PNG_PIXELS:
         np.testing.assert_array_equal(actual, expected)
     else:
         assert np.abs(actual.astype(int) - expected).mean() < 3
@@ -137,3 +140,21 @@ def test_bad_upload_is_refused_and_nothing_is_lost(digit_explorer):
     assert e.notice.kind == "error" and "not a PNG or JPEG" in e.notice.text
     assert e.source.value == "digit" and np.array_equal(e.kernel.kernel, before)
     assert_shows(shown_output(e), expected_output(e))
+
+
+def test_input_shows_the_stage_box_in_red(digit_explorer):
+    e = digit_explorer  # 8x8 digit, 6x6 output: the stage covers the whole picture
+    pixels = images.decode_picture(e.input_view.value)
+    n = screen_scale(e.picture)
+    assert pixels.shape == (8 * n, 8 * n, 3)
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 90) & (pixels[..., 2] < 140)
+    assert red[0].all() and red[:, 0].all() and red[-1].all() and not red[n:-n, n:-n].any()
+    e.source.value = "china"  # a 427x640 photo: the box is a small rectangle in the top-left corner
+    pixels = images.decode_picture(e.input_view.value)
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 90) & (pixels[..., 2] < 140)
+    rows, cols = np.nonzero(red)
+    assert pixels.shape == (427, 640, 3) and rows.max() < 12 and cols.max() < 12 and rows.min() == 0
+    e.row.value, e.col.value = 100, 200  # moving the stage moves the box
+    red = images.decode_picture(e.input_view.value)
+    rows, cols = np.nonzero((red[..., 0] > 200) & (red[..., 1] < 90) & (red[..., 2] < 140))
+    assert 95 <= rows.min() <= 101 and 195 <= cols.min() <= 201

@@ -1,0 +1,59 @@
+"""Trace after the speed work (gates added in place, the blocked cell scan) against nn.LSTM.
+
+tests/engine checks trace on small layers; these are the wider ones the benchmarks time.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from playground.model import CharLSTM, Gates, _cell_recurrence, lstm_step
+from playground.text import Vocab
+
+TEXT = "Now is the winter of our discontent\nMade glorious summer by this sun of York;\n" * 3
+
+
+@pytest.mark.parametrize(("layers", "hidden"), [(1, 256), (2, 320)])
+def test_trace_of_wide_layers_equals_nn_lstm(layers: int, hidden: int) -> None:
+    vocab = Vocab.from_text(TEXT)
+    torch.manual_seed(hidden)
+    model = CharLSTM(vocab, hidden=hidden, layers=layers, embed=16).eval()
+    h0, c0 = torch.randn(layers, 1, hidden) * 0.5, torch.randn(layers, 1, hidden)
+    trace = model.trace(TEXT, (h0, c0))
+    ids = vocab.encode(TEXT).tensor()
+    with torch.no_grad():
+        x = model.embed(ids).unsqueeze(0)
+        out, (h_n, c_n) = model.lstm(x, (h0, c0))
+        logits = model.head(out)[0]
+    torch.testing.assert_close(trace.logits, logits, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(trace.layers[-1].h, out[0], atol=1e-5, rtol=1e-5)
+    for k, layer in enumerate(trace.layers):
+        torch.testing.assert_close(layer.c[-1], c_n[k, 0], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(layer.h[-1], h_n[k, 0], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(layer.h, layer.gates.output * torch.tanh(layer.c), atol=1e-5, rtol=1e-5)
+    # the gates at a few positions equal one explicit step from the state before
+    w_ih, w_hh, bias = model.layer_weights(0)
+    x0 = model.embed(ids)
+    with torch.no_grad():
+        for t in (0, 1, 57, len(ids) - 1):
+            h_prev = h0[0] if t == 0 else trace.layers[0].h[t - 1 : t]
+            c_prev = c0[0] if t == 0 else trace.layers[0].c[t - 1 : t]
+            _, _, g = lstm_step(x0[t : t + 1], h_prev, c_prev, w_ih, w_hh, bias)
+            for name in ("input", "forget", "cell", "output"):
+                torch.testing.assert_close(getattr(trace.layers[0].gates, name)[t], getattr(g, name)[0],
+                                           atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 5, 16, 17, 99, 400])
+def test_blocked_cell_scan_equals_the_plain_recurrence(steps: int) -> None:
+    torch.manual_seed(steps)
+    gates = Gates(*(torch.rand(steps, 7) for _ in range(2)), torch.rand(steps, 7) * 2 - 1, torch.rand(steps, 7))
+    c0 = torch.randn(7)
+    want, c = [], c0
+    for t in range(steps):
+        c = gates.forget[t] * c + gates.input[t] * gates.cell[t]
+        want.append(c)
+    before = gates.forget.clone()
+    torch.testing.assert_close(_cell_recurrence(gates, c0), torch.stack(want), atol=1e-6, rtol=1e-5)
+    assert torch.equal(gates.forget, before)  # the gates are left as they were
