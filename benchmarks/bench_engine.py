@@ -122,8 +122,8 @@ def bench_trace(quick: bool, device: str) -> list[dict[str, Any]]:
         def trace(model: CharLSTM = model) -> None:
             model.trace(text)  # returns CPU tensors: includes the copy back
 
-        reps = 3 if quick else 5
-        t_fwd, t_trace = timed(forward, reps), timed(trace, reps)
+        rates = interleaved(dict(forward=(forward, 1.0), trace=(trace, 1.0)), 3 if quick else 5)
+        t_fwd, t_trace = 1 / rates["forward"], 1 / rates["trace"]
         base = "cuDNN forward" if dev.type == "cuda" else "nn.LSTM forward"
         rows.append(row(f"trace 1000 chars, {layers}x{hidden}", t_trace * 1e3, "ms", base, t_fwd * 1e3,
                         notes="ratio = cost of exposing every gate (aim <= 1.3)"))

@@ -152,17 +152,28 @@ def _legacy_rows(module: Any, quick: bool) -> list[dict[str, Any]]:
                 finally:
                     sys.argv = saved
         data = json.loads(path.read_text())
-    found = next((v for k, v in data.items() if k in ("rows", "results") and isinstance(v, list)), [])
+    found = next((v for k, v in data.items() if k in ("rows", "results") and isinstance(v, list)), None)
+    if found is None:  # no list of rows: one summary row of the report's top-level figures
+        flat = {k: v for k, v in data.items() if k != "hardware" and not isinstance(v, (list, dict))}
+        for k, v in data.items():
+            if isinstance(v, dict) and k != "hardware":
+                flat.update({f"{k}.{kk}": vv for kk, vv in v.items() if not isinstance(vv, (list, dict))})
+        notes = ", ".join(f"{k}={_fmt(v)}" for k, v in flat.items())
+        return [row("summary (module predates run(quick))", math.nan, "", notes=notes)]
     rows = []
     for r in found:
         if all(k in r for k in ("name", "value", "ratio")):
             rows.append({k: r.get(k) for k in FIELDS})
             continue
-        name = str(r.get("name") or r.get("case") or "?")
+        label = next((r[k] for k in ("name", "case") if isinstance(r.get(k), str)), None)
+        label = label or next((v for v in r.values() if isinstance(v, str)), "?")
         ratio_key = next((k for k in r if k.endswith("ratio") and _number(r[k])), None)
-        value_key = next((k for k in r if k != "baseline_ms" and k.endswith("_ms") and _number(r[k])), None)
+        value_key = next((k for k in r if k.endswith(("_ms", "_per_s", "_s")) and not k.startswith("baseline")
+                          and _number(r[k])), None)
+        unit = "" if value_key is None else "ms" if value_key.endswith("_ms") else "/s" if value_key.endswith(
+            "_per_s") else "s"
         notes = ", ".join(f"{k}={_fmt(v)}" for k, v in r.items() if k not in ("name", "case", "baseline"))
-        rows.append(row(name, float(r[value_key]) if value_key else math.nan, "ms" if value_key else "",
+        rows.append(row(str(label), float(r[value_key]) if value_key else math.nan, unit,
                         r.get("baseline"), _maybe(r.get("baseline_ms")),
                         ratio=float(r[ratio_key]) if ratio_key else None, notes=notes))
     return rows

@@ -7,7 +7,7 @@ row by row in Python. Most of a character's time there is framework overhead, no
 
 - the weights are fused once (and re-fused when training changes them): the embedding is
   folded into layer 0's input weights, a ``(V, 4H)`` table of which one row is read per
-  character; layers above read ``[h_below, h_own]`` with ONE matrix ``[W_ih | W_hh]``; gate rows
+  character; layers above read ``[h_below, h_own]`` with ONE matrix ``[W_ih | W_hh]``; the gates
   are reordered to ``i, f, o, g`` so one ``sigmoid_`` and one ``tanh_`` cover them;
 - all state lives in preallocated buffers updated in place, under ``torch.inference_mode``;
 - every row of the batch (several temperatures or sequences) shares each weight read;
@@ -103,6 +103,20 @@ class FusedWeights:
     vocab_size: int
     #: captured CUDA graphs not in use, by (batch, top_k, top_p); they go when these weights go
     graphs: dict[tuple[object, ...], list[GraphedStepper]] = field(default_factory=dict, repr=False)
+    _transposed: list[tuple[torch.Tensor, ...]] = field(default_factory=list, repr=False)
+
+    def matrices(self, batch: int) -> tuple[torch.Tensor, ...]:
+        """``(W_hh0, W_1, ..., head)`` as ``x @ W`` operands laid out for ``batch`` rows.
+
+        One row: the contiguous ``(In, 4H)`` matrices. Several rows on the CPU: transposed views
+        of contiguous ``(4H, In)`` copies (made once), MKL's faster layout for a few rows there.
+        """
+        mats = (self.w_hh0, *self.w, self.head_w)
+        if batch == 1 or self.table.device.type != "cpu":
+            return mats
+        if not self._transposed:
+            self._transposed.append(tuple(m.t().contiguous().t() for m in mats))
+        return self._transposed[0]
 
     def bytes_per_step(self) -> int:
         """Bytes of weights one step reads (one table row, every matrix once, the head)."""
@@ -159,9 +173,11 @@ def fused(model: CharLSTM) -> FusedWeights:
 class Stepper:
     """Static buffers and the batched step: sample from ``logits``, then advance the model.
 
-    Every tensor the step touches is allocated here once; :meth:`run` only writes into them, so
-    the same call can be captured as a CUDA graph. ``general=True`` keeps the greedy branch in
-    the step whatever the temperatures are (a captured graph must serve any temperatures).
+    The state, the model's buffers and the outputs are allocated here once and :meth:`run`
+    writes into them in place (only the sampling's small temporaries are allocated per step;
+    under capture they come from the graph's private pool), so the same call can be captured
+    as a CUDA graph. ``general=True`` keeps the greedy branch in the step whatever the
+    temperatures are (a captured graph must serve any temperatures it is given later).
 
     Parameters
     ----------
@@ -186,6 +202,7 @@ class Stepper:
         dev = w.table.device
         b, h, v = len(temperatures), w.hidden, w.vocab_size
         self.batch, self.steps = b, steps
+        self.mats = w.matrices(b)
         self.top_k = top_k if top_k is not None and top_k < v else None
         self.top_p = top_p if top_p is not None and top_p < 1.0 else None
         greedy = [t == 0 for t in temperatures]
@@ -200,6 +217,7 @@ class Stepper:
             self.hs = torch.zeros(b, w.layers * h, device=dev)  # (B, L*H): layer k at [kH, (k+1)H)
             self.cs = torch.zeros(w.layers, b, h, device=dev)  # (L, B, H)
             self.gates = torch.zeros(b, 4 * h, device=dev)  # (B, 4H) in order i, f, o, g
+            self.rows = torch.zeros(b, 4 * h, device=dev)  # (B, 4H) table rows of ids
             self.tanh_c = torch.zeros(b, h, device=dev)
             self.logits = torch.zeros(b, v, device=dev)  # (B, V) scores of the next character
             self.noise = torch.zeros(b, v, device=dev)  # (B, V) q ~ Exp(1) of the draw
@@ -236,13 +254,14 @@ class Stepper:
 
     def advance(self) -> None:
         """Feed ``ids`` through every layer and the head, in place: new ``hs``, ``cs``, ``logits``."""
-        w, h = self.weights, self.weights.hidden
+        w, h, mats = self.weights, self.weights.hidden, self.mats
         g = self.gates
         for k in range(w.layers):
             if k == 0:  # table row (input part and both biases) + W_hh0 h0
-                torch.addmm(w.table.index_select(0, self.ids), self.hs[:, :h], w.w_hh0, out=g)
+                torch.index_select(w.table, 0, self.ids, out=self.rows)
+                torch.addmm(self.rows, self.hs[:, :h], mats[0], out=g)
             else:  # [h_{k-1} (new), h_k (old)] is one contiguous column range of hs
-                torch.addmm(w.b[k - 1], self.hs[:, (k - 1) * h : (k + 1) * h], w.w[k - 1], out=g)
+                torch.addmm(w.b[k - 1], self.hs[:, (k - 1) * h : (k + 1) * h], mats[k], out=g)
             g[:, : 3 * h].sigmoid_()  # i, f, o
             g[:, 3 * h :].tanh_()  # g, the candidate
             c = self.cs[k]
@@ -250,7 +269,7 @@ class Stepper:
             torch.tanh(c, out=self.tanh_c)
             torch.mul(g[:, 2 * h : 3 * h], self.tanh_c, out=self.hs[:, k * h : (k + 1) * h])  # h = o * tanh(c)
         top = self.hs[:, (w.layers - 1) * h :]
-        torch.addmm(w.head_b, top, w.head_w, out=self.logits)  # (B, V)
+        torch.addmm(w.head_b, top, mats[-1], out=self.logits)  # (B, V)
 
     def step(self, j: int) -> None:
         """Draw character ``j`` of the chunk from ``logits``, record it, and advance the model."""

@@ -18,108 +18,33 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from playground import checkpoint, pretrained, sampling
+from playground import checkpoint, sampling
 from playground.corpora import Corpus
 from playground.device import describe, pick
 from playground.errors import TrainingConfigError
 from playground.live_corpus import PROMPTS, resolve, split_for_training
+from playground.live_records import (
+    PRESETS,
+    STATES,
+    Moment,
+    Preset,
+    Progress,
+    presets_for,
+    shipped_timeline,
+)
+from playground.live_trainer import LockedTrainer
 from playground.model import CharLSTM
 from playground.text import Vocab
-from playground.training import EndEvent, EvalEvent, StepEvent, TrainConfig, Trainer
+from playground.training import EndEvent, EvalEvent, StepEvent, TrainConfig
 
 log = logging.getLogger("playground.live")
 
-
-@dataclass(frozen=True)
-class Preset:
-    """A model size with the batch, sequence length, learning rate and time budget that suit it."""
-
-    name: str
-    label: str
-    hidden: int
-    layers: int
-    embed: int
-    batch_size: int
-    seq_len: int
-    lr: float
-    minutes: float
-    gpu: bool  #: too slow to watch on a CPU
-
-
-PRESETS: dict[str, Preset] = {p.name: p for p in (
-    # On 2 CPU cores "tiny" writes spaced, word-like text within a minute or two and "small" real words.
-    Preset("tiny", "Tiny: 1 x 64 (CPU, words in ~2 min)", 64, 1, 32, 32, 64, 1e-2, 2.0, False),
-    Preset("small", "Small: 1 x 128 (CPU)", 128, 1, 48, 32, 64, 6e-3, 4.0, False),
-    Preset("medium", "Medium: 2 x 256 (GPU)", 256, 2, 64, 64, 128, 3e-3, 5.0, True),
-    Preset("large", "Large: 2 x 512 (GPU)", 512, 2, 64, 128, 128, 2e-3, 10.0, True),
-    Preset("xl", "XL: 3 x 768 (GPU)", 768, 3, 96, 128, 256, 1.5e-3, 15.0, True),
-)}
-STATES = ("idle", "running", "paused", "stopping", "finished", "time", "stopped", "diverged", "failed")
-
-
-def presets_for(device: torch.device, presets: dict[str, Preset] | None = None) -> list[str]:
-    """Preset names worth offering on ``device``: all of them on a GPU, the small ones on a CPU."""
-    return [n for n, p in (presets or PRESETS).items() if device.type != "cpu" or not p.gpu]
-
-
-@dataclass(frozen=True)
-class Moment:
-    """One point of the timeline: what the model wrote at ``step``, and how it was doing."""
-
-    step: int
-    text: str
-    seconds: float | None  #: training seconds so far (None for shipped snapshots)
-    train_loss: float | None
-    val_loss: float | None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A consistent copy of a session's state, for a view to draw from any thread."""
-
-    state: str
-    message: str
-    device: str
-    step: int
-    chars_per_second: float
-    steps: tuple[tuple[int, float], ...]  #: (step, training loss) of every step
-    evals: tuple[tuple[int, float, float], ...]  #: (step, training loss, validation loss)
-    timeline: tuple[Moment, ...]
-
-
-class _LockedTrainer(Trainer):
-    """A trainer whose optimiser steps hold a lock, so a copy of the model is never half-updated."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lock = threading.Lock()
-        self.busy_seconds = 0.0  #: time spent in optimiser steps (pauses not counted)
-
-    def run(self) -> EndEvent:
-        """As :meth:`Trainer.run`, but an unexpected error ends the run as "failed" with its sentence."""
-        try:
-            return super().run()
-        except Exception as err:  # the background thread must not die silently
-            log.exception("live training run failed")
-            self.model.eval()
-            self.result = EndEvent("failed", self.step, f"Training failed ({type(err).__name__}): {err}",
-                                   self.best_val, self.busy_seconds, 0.0)
-            for fn in list(self._callbacks["on_end"]):
-                fn(self.result)
-            return self.result
-
-    def train_step(self) -> float:
-        t0 = time.perf_counter()
-        with self.lock:
-            loss = super().train_step()
-        self.busy_seconds += time.perf_counter() - t0
-        return loss
+__all__ = ["PRESETS", "STATES", "Moment", "Preset", "Progress", "Session", "presets_for", "shipped_timeline"]
 
 
 class Session:
@@ -160,7 +85,7 @@ class Session:
         self.presets: dict[str, Preset] = dict(PRESETS)  #: the shipped presets, plus any given
         self.preset = PRESETS[presets_for(self.device)[0]]
         self.set_preset(preset or self.preset.name)
-        self.trainer: _LockedTrainer | None = None
+        self.trainer: LockedTrainer | None = None
         self._listeners: list[Callable[[str, Session], None]] = []
         self._lock = threading.RLock()
         self._control = threading.Lock()  # one start / stop / corpus change at a time
@@ -171,6 +96,7 @@ class Session:
         self.corpus: Corpus | None = None
         self.vocab: Vocab | None = None
         self._train_text = self._valid_text = ""
+        threading.Thread(target=_warm_up, name="live-warm-up", daemon=True).start()
         if corpus is not None:
             self.set_corpus(corpus)
 
@@ -233,13 +159,14 @@ class Session:
     def set_corpus(self, corpus: str | Corpus) -> None:
         """Train on another corpus. A run in progress is stopped and a fresh one started on the new text."""
         chosen = resolve(corpus)  # raises before anything changes
+        parts = split_for_training(chosen)  # prepared while the old run goes on
+        vocab = Vocab.from_text([parts.train_text, parts.valid_text])
         with self._control:
             was_live = self.running
             if was_live:
                 self._stop_locked(wait=30.0)
-            parts = split_for_training(chosen)
             self._train_text, self._valid_text = parts.train_text, parts.valid_text
-            self.vocab = Vocab.from_text([self._train_text, self._valid_text])
+            self.vocab = vocab
             self.corpus = chosen
             self.corpus_name = corpus if isinstance(corpus, str) else "user"
             if was_live:
@@ -282,10 +209,11 @@ class Session:
         if self.vocab is None:
             raise TrainingConfigError("Choose a corpus (or upload your text) before starting.")
         cfg = self.train_config()
-        torch.manual_seed(self.seed)
         p = self.preset
-        model = CharLSTM(self.vocab, p.hidden, p.layers, p.embed)
-        trainer = _LockedTrainer(model, self._train_text, self._valid_text, cfg)  # may raise; nothing changed yet
+        with torch.random.fork_rng(devices=[]):  # seeded weights, without touching the global generator
+            torch.manual_seed(self.seed)
+            model = CharLSTM(self.vocab, p.hidden, p.layers, p.embed)
+        trainer = LockedTrainer(model, self._train_text, self._valid_text, cfg)  # may raise; nothing changed yet
         with self._lock:
             self._run += 1
             run = self._run
@@ -373,7 +301,7 @@ class Session:
             self._next_sample = seconds + self.sample_seconds
             self._take_sample(run, trainer, e)
 
-    def _take_sample(self, run: int, trainer: _LockedTrainer, e: StepEvent) -> None:
+    def _take_sample(self, run: int, trainer: LockedTrainer, e: StepEvent) -> None:
         text = sampling.generate(trainer.model, self.prompt, self.sample_len, 0.8, seed=self.seed + e.step)
         trainer.model.train()
         val = self._evals[-1][2] if self._evals else None
@@ -437,6 +365,6 @@ class Session:
         return checkpoint.save(model, stem, meta)
 
 
-def shipped_timeline(name: str) -> list[Moment]:
-    """The shipped run's learning snapshots as a timeline (validation loss, the sample it wrote)."""
-    return [Moment(s.step, s.sample, None, None, s.valid_loss) for s in pretrained.snapshots(name)]
+def _warm_up() -> None:
+    """Build a throwaway AdamW: its first construction imports seconds of torch, better not on the click."""
+    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -150,12 +149,10 @@ def voila_argv(args: argparse.Namespace, extra: list[str]) -> list[str]:
         args.root,
         f"--port={args.port}",
         f"--Voila.ip={args.ip}",
-        f"--Voila.config_file_paths={json.dumps([str(REPO)])}",
         "--VoilaConfiguration.template=playground",
         f"--Voila.open_browser={args.open}",
         "--Voila.port_retries=0",
         f"--PlaygroundVoila.max_kernels={max(args.max_kernels, 0)}",
-        f"--Voila.tornado_settings={json.dumps({'websocket_max_message_size': MAX_MESSAGE_BYTES})}",
     ]
     if args.token is not None:
         out.append(f"--token={args.token}")
@@ -188,6 +185,10 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     config = Config()
+    # voila.json is read from the repository whatever the working directory; list and dict
+    # traits are set here rather than on the command line (traitlets deprecates that form).
+    config.Voila.config_file_paths = [str(REPO)]
+    config.Voila.tornado_settings = {"websocket_max_message_size": MAX_MESSAGE_BYTES}
     if args.pool:  # a dict trait: set through a Config object, not the command line
         pools = {"default": {"pool_size": args.pool_size if args.pool_size is not None else 1}}
         for item in args.pool:

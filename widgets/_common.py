@@ -12,6 +12,7 @@ import contextlib
 import html
 import logging
 from collections.abc import Iterator
+from copy import deepcopy
 from typing import Any
 
 import ipywidgets as w
@@ -80,3 +81,26 @@ def figure(*traces: Any, height: int = 320, **layout: Any) -> go.FigureWidget:
     )
     base.update(layout)
     return go.FigureWidget(data=list(traces), layout=base)
+
+
+def sync_figures(root: w.Widget) -> None:
+    """Copy every nested ``FigureWidget``'s current data and layout into its initial browser state.
+
+    plotly sends edits made before a figure is shown as messages that no view receives, and it
+    refreshes the initial state only when the figure itself is displayed, not when a box holding
+    it is. Without this, a figure drawn in the constructor shows up empty in the page.
+    """
+    if isinstance(root, go.FigureWidget):
+        root._widget_layout = deepcopy(root._layout_obj._props)
+        root._widget_data = deepcopy(root._data)
+        return
+    for child in getattr(root, "children", ()):
+        sync_figures(child)
+
+
+class ShowsFigures:
+    """Mixin for a box of figures: bring every figure's browser state up to date when displayed."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        sync_figures(self)  # type: ignore[arg-type]
+        return super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]

@@ -163,7 +163,7 @@ class DigitsExplorer(w.VBox):
         with guarded(self.notice):
             km = classical.digits_kmeans(self.k.value)
             self.kmeans = km
-            tiles = np.full((8, km.k * 9 - 1), np.nan)
+            tiles = np.zeros((8, km.k * 9 - 1))  # blank (white) columns between centroids; no NaN in JSON
             for c in range(km.k):
                 tiles[:, c * 9:c * 9 + 8] = km.centroids[c]
             p = self.pca_result

@@ -19,7 +19,8 @@ from plotly.subplots import make_subplots
 
 from playground import cnn
 from widgets._common import Notice, figure, guarded
-from widgets.cnn_panels import DreamPanel, TrainingPanel, mosaic
+from widgets.cnn_panels import DreamPanel, TrainingPanel, mosaic, show_ink
+from widgets.conv import ShowsCurrentFigures, gaps
 
 #: Canvas size in screen pixels, and the ink grid's size (one cell per 4x4 pixels).
 CANVAS = 224
@@ -44,7 +45,7 @@ def _image_axes(fig: go.FigureWidget, count: int) -> None:
         fig.layout[f"xaxis{s}"].update(showticklabels=False)
 
 
-class DigitsCNNView(w.VBox):
+class DigitsCNNView(ShowsCurrentFigures, w.VBox):
     """Canvas, probability bars, "what the network sees", feature maps, filters, training, dreams."""
 
     def __init__(self, model: cnn.DigitsCNN | None = None, **kwargs: Any) -> None:
@@ -56,33 +57,41 @@ class DigitsCNNView(w.VBox):
         self.analysis = cnn.analyse(self.model, self.ink)
         self._last: tuple[float, float] | None = None
         self._moves = 0
+        # Canvas commands sent before the browser's canvas exists are lost, and ipycanvas then
+        # addresses later ones to no canvas at all (Voila builds the page after the notebook ran).
+        # So nothing is drawn until the canvas says it is ready; then it is painted from the ink.
+        self.canvas_ready = False
         self.updates = 0  # how many times the network has been asked (for tests and benchmarks)
 
-        self.probs = figure(
-            go.Bar(x=list(range(10)), y=[0.1] * 10, marker_color="#1f6feb"),
-            height=260, title="P(digit)", yaxis=dict(range=[0, 1]), xaxis=dict(dtick=1, title="digit"),
+        # Probabilities as native progress bars and the 8x8 input as a picture: light widgets that
+        # follow the pen, and fewer plotly figures for the browser to start (each must be up in 2 s).
+        self.verdict = w.HTML()
+        self.bars = [w.FloatProgress(value=0.1, min=0, max=1, layout=w.Layout(width="220px")) for _ in range(10)]
+        self.bar_labels = [w.Label("10%", layout=w.Layout(width="44px")) for _ in range(10)]
+        self.probs = w.VBox(
+            [self.verdict]
+            + [w.HBox([w.Label(f"{d}", layout=w.Layout(width="16px")), bar, pct]) for d, bar, pct in zip(range(10), self.bars, self.bar_labels)]
         )
-        seen = make_subplots(rows=1, cols=1, subplot_titles=("what the network sees (8x8)",))
-        seen.add_trace(go.Heatmap(z=np.zeros((8, 8)), colorscale="Gray", reversescale=True, zmin=0, zmax=1, showscale=False))
-        self.seen = _subplots_figure(seen, 260)
-        _image_axes(self.seen, 1)
-        maps = make_subplots(rows=1, cols=4, subplot_titles=cnn.LAYERS, horizontal_spacing=0.04)
+        self.seen = w.Image(format="png", layout=w.Layout(width="160px", height="160px"))
+        specs = [[{}, {}, {}, {}], [{}, {"colspan": 3}, None, None]]
+        titles = (*(f"{n} (your drawing)" for n in cnn.LAYERS), "conv1 filters (3x3)", "conv2 filters: 16 rows x 8 inputs")
+        inside = make_subplots(rows=2, cols=4, specs=specs, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.1, row_heights=[0.45, 0.55])
         for col in range(1, 5):
-            maps.add_trace(go.Heatmap(z=[[0]], colorscale="Viridis", showscale=False, hoverongaps=False), 1, col)
-        self.maps = _subplots_figure(maps, 300)
-        self.maps.update_layout(title="Feature maps for your drawing (after ReLU)")
-        _image_axes(self.maps, 4)
-        filt = make_subplots(rows=1, cols=2, subplot_titles=("conv1: 8 filters (3x3)", "conv2: 16 filters x 8 inputs"), column_widths=[0.3, 0.7])
+            inside.add_trace(go.Heatmap(z=[[0]], colorscale="Viridis", showscale=False, hoverongaps=False), 1, col)
         for col in (1, 2):
-            filt.add_trace(go.Heatmap(z=[[0]], colorscale="RdBu", zmid=0, showscale=False, hoverongaps=False), 1, col)
-        self.filters = _subplots_figure(filt, 420)
-        self.filters.update_layout(title="Learned filters (red positive, blue negative)")
-        _image_axes(self.filters, 2)
+            inside.add_trace(go.Heatmap(z=[[0]], colorscale="RdBu", zmid=0, showscale=False, hoverongaps=False), 2, col)
+        self.inside = _subplots_figure(inside, 640)
+        self.inside.update_layout(title="Inside the network: feature maps (after ReLU) and learned filters (red +, blue -)")
+        _image_axes(self.inside, 6)
         self.training = TrainingPanel(cnn.read_meta()["history"] if model is None else {"loss": [], "val_accuracy": []})
         self.dreams = DreamPanel(self.model)
 
-        top = w.HBox([w.VBox([w.HTML("<b>Draw a digit</b>"), self.canvas, self.clear_button]), self.probs, self.seen])
-        super().__init__([self.notice, top, self.maps, self.filters, self.dreams, self.training], **kwargs)
+        top = w.HBox([
+            w.VBox([w.HTML("<b>Draw a digit</b>"), self.canvas, self.clear_button]),
+            w.VBox([w.HTML("<b>P(digit)</b>"), self.probs], layout=w.Layout(margin="0 24px")),
+            w.VBox([w.HTML("<b>what the network sees (8x8)</b>"), self.seen]),
+        ])
+        super().__init__([self.notice, top, self.inside, self.dreams, self.training], **kwargs)
 
         self.canvas.on_mouse_down(self.pen_down)
         self.canvas.on_mouse_move(self.stroke_to)
@@ -91,6 +100,7 @@ class DigitsCNNView(w.VBox):
         self.canvas.on_touch_start(lambda touches: self.pen_down(*touches[0]))
         self.canvas.on_touch_move(lambda touches: self.stroke_to(*touches[0]))
         self.canvas.on_touch_end(lambda touches: self.pen_up())
+        self.canvas.on_client_ready(self._on_client_ready)
         self.clear_button.on_click(self.clear)
         self.training.on_trained(self.use_model)
         self.clear()
@@ -108,9 +118,10 @@ class DigitsCNNView(w.VBox):
             return
         x0, y0 = self._last
         self._last = (x, y)
-        with hold_canvas():
-            self.canvas.stroke_style, self.canvas.line_width, self.canvas.line_cap = "white", 2 * BRUSH * CANVAS / GRID, "round"
-            self.canvas.stroke_line(x0, y0, x, y)
+        if self.canvas_ready:
+            with hold_canvas():
+                self.canvas.stroke_style, self.canvas.line_width, self.canvas.line_cap = "white", 2 * BRUSH * CANVAS / GRID, "round"
+                self.canvas.stroke_line(x0, y0, x, y)
         self._paint(x0, y0, x, y)
         self._moves += 1
         if self._moves % MOVES_PER_UPDATE == 0:
@@ -139,17 +150,25 @@ class DigitsCNNView(w.VBox):
             if d.ndim != 2:
                 raise ValueError(f"A drawing must be a 2-D grid of ink, not shape {d.shape}.")
             self.ink = np.asarray(Image.fromarray(d).resize((GRID, GRID), Image.Resampling.NEAREST), dtype=np.float64)
-            pixels = np.kron(self.ink, np.ones((CANVAS // GRID, CANVAS // GRID)))  # (CANVAS, CANVAS)
-            self.canvas.put_image_data(np.repeat((pixels * 255).astype(np.uint8)[:, :, None], 3, axis=2), 0, 0)
+            self._paint_canvas()
             self.update()
+
+    def _on_client_ready(self) -> None:
+        self.canvas_ready = True
+        self._paint_canvas()
+
+    def _paint_canvas(self) -> None:
+        """Show the ink grid on the canvas, white on black (once the browser's canvas exists)."""
+        if not self.canvas_ready:
+            return
+        pixels = np.kron(self.ink, np.ones((CANVAS // GRID, CANVAS // GRID)))  # (CANVAS, CANVAS)
+        self.canvas.put_image_data(np.repeat((pixels * 255).astype(np.uint8)[:, :, None], 3, axis=2), 0, 0)
 
     def clear(self, _: Any = None) -> None:
         """Wipe the canvas and the ink."""
         self.ink = np.zeros((GRID, GRID))
         self._last = None
-        with hold_canvas():
-            self.canvas.fill_style = "black"
-            self.canvas.fill_rect(0, 0, CANVAS, CANVAS)
+        self._paint_canvas()
         self.update()
 
     def use_model(self, model: cnn.DigitsCNN) -> None:
@@ -166,20 +185,19 @@ class DigitsCNNView(w.VBox):
             a = cnn.analyse(self.model, self.ink)
             self.analysis = a
             self.updates += 1
-            colours = ["#1f6feb" if i == a.label and a.confident else "#9bb8e0" for i in range(10)]
             verdict = f"looks like a {a.label} ({a.confidence:.0%})" if a.confident else f"unsure (best guess {a.label}, {a.confidence:.0%})"
-            with self.probs.batch_update():
-                self.probs.data[0].update(y=a.probabilities, marker_color=colours)
-                self.probs.layout.title.text = f"P(digit): {verdict}"
-            with self.seen.batch_update():
-                self.seen.data[0].z = a.image
-            with self.maps.batch_update():
+            self.verdict.value = f"<b>{verdict}</b>"
+            for i, (bar, pct, p) in enumerate(zip(self.bars, self.bar_labels, a.probabilities)):
+                bar.value, pct.value = float(p), f"{p:.0%}"
+                bar.bar_style = "info" if i == a.label and a.confident else ""
+            show_ink(self.seen, a.image)
+            with self.inside.batch_update():
                 for i, name in enumerate(cnn.LAYERS):
-                    self.maps.data[i].z = mosaic(a.maps[name], _MAP_COLS[name])
+                    self.inside.data[i].z = gaps(mosaic(a.maps[name], _MAP_COLS[name]))
 
     def _draw_filters(self) -> None:
         f1 = cnn.filters(self.model, "conv1")[:, 0]  # (8, 3, 3)
         f2 = cnn.filters(self.model, "conv2")  # (16, 8, 3, 3): one row per filter, one column per input
-        with self.filters.batch_update():
-            self.filters.data[0].z = mosaic(f1, 4)
-            self.filters.data[1].z = mosaic(f2.reshape(-1, 3, 3), f2.shape[1])
+        with self.inside.batch_update():
+            self.inside.data[4].z = gaps(mosaic(f1, 4))
+            self.inside.data[5].z = gaps(mosaic(f2.reshape(-1, 3, 3), f2.shape[1]))

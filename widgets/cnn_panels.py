@@ -9,8 +9,28 @@ import ipywidgets as w
 import numpy as np
 import plotly.graph_objects as go
 
-from playground import cnn, cnn_dream, cnn_train
+from playground import cnn, cnn_dream, cnn_train, images
 from widgets._common import Notice, figure, guarded
+
+#: 8x8 pictures are shown enlarged by whole pixels to this size.
+INK_SCALE = 20
+
+
+def ink_pixels(image: np.ndarray) -> np.ndarray:
+    """An 8x8 ink picture in ``[0, 1]`` as dark-on-white 8-bit pixels, each cell ``INK_SCALE`` wide."""
+    grey = np.round((1.0 - np.clip(image, 0, 1)) * 255).astype(np.uint8)  # ink is dark, as on paper
+    return np.kron(grey, np.ones((INK_SCALE, INK_SCALE), np.uint8))
+
+
+def show_ink(view: w.Image, image: np.ndarray) -> None:
+    """Put an 8x8 ink picture into an ``Image`` widget."""
+    view.format, view.value = "png", images.encode_png(ink_pixels(image))  # a few hundred bytes, exact
+
+
+def shown_ink(view: w.Image) -> np.ndarray:
+    """The 8x8 ink picture an ``Image`` widget shows (the inverse of :func:`show_ink`, to the 8-bit step)."""
+    pixels = images.decode_picture(view.value)[::INK_SCALE, ::INK_SCALE, 0]
+    return 1.0 - pixels / 255.0
 
 
 def mosaic(maps: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -89,14 +109,11 @@ class DreamPanel(w.VBox):
         self.steps = w.IntSlider(60, min=10, max=300, step=10, description="Steps")
         self.button = w.Button(description="Dream", icon="magic", button_style="info")
         self.status = w.HTML()
-        self.fig = figure(
-            go.Heatmap(z=np.zeros((8, 8)), colorscale="Gray", reversescale=True, zmin=0, zmax=1, showscale=False),
-            height=300, width=320, title="What does the network dream?",
-            yaxis=dict(autorange="reversed", scaleanchor="x", showticklabels=False), xaxis=dict(showticklabels=False),
-        )
-        self.fig.add_class("np-dream")  # the browser test watches this plot change
+        self.picture = w.Image(format="png", layout=w.Layout(width="200px", height="200px", border="1px solid #ccc"))
+        self.picture.add_class("np-dream")  # the browser test watches this picture change
+        show_ink(self.picture, np.zeros((8, 8)))
         self.frames: list[cnn_dream.DreamStep] = []
-        super().__init__([w.HBox([self.target, self.steps, self.button]), self.notice, self.status, self.fig], **kwargs)
+        super().__init__([w.HTML("<b>What does the network dream?</b>"), w.HBox([self.target, self.steps, self.button]), self.notice, self.status, self.picture], **kwargs)
         self.button.on_click(self.run)
 
     def run(self, _: Any = None) -> None:
@@ -105,8 +122,7 @@ class DreamPanel(w.VBox):
             self.frames = []
             for frame in cnn_dream.dream(self.model, self.target.value, steps=self.steps.value):
                 self.frames.append(frame)
-                with self.fig.batch_update():
-                    self.fig.data[0].z = frame.image
+                show_ink(self.picture, frame.image)
                 p = frame.probabilities
                 self.status.value = (
                     f"step {frame.step}: {self.target.value} = {frame.activation:.2f}; "

@@ -28,6 +28,38 @@ _STAGE_COLOUR = np.array([255, 45, 85], np.uint8)
 _STAGE_TITLES = ("input (padded) under the window", "patch", "kernel", "patch × kernel", "output block")
 
 
+def figures_in(widget: w.Widget) -> list[go.FigureWidget]:
+    """Every ``FigureWidget`` inside ``widget``, however deeply nested in boxes."""
+    if isinstance(widget, go.FigureWidget):
+        return [widget]
+    found: list[go.FigureWidget] = []
+    for child in getattr(widget, "children", ()):
+        found += figures_in(child)
+    return found
+
+
+class ShowsCurrentFigures:
+    """Mixin for a Box holding FigureWidgets: display them with their *current* data.
+
+    A FigureWidget refreshes its synced ``_widget_data``/``_widget_layout`` only in its own
+    ``_repr_mimebundle_``, which never runs when it sits inside a Box. In Voila the page's
+    widgets are created after the notebook has run, so every update made while building the
+    view was lost, and the browser's plot then ignored later updates too (seen in Chromium).
+    Displaying the Box first asks each figure to refresh, as plotly does for a lone figure.
+    """
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        for fig in figures_in(self):  # type: ignore[arg-type]
+            fig._repr_mimebundle_()
+        return super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+
+
+def gaps(a: np.ndarray) -> list[Any]:
+    """``a`` as nested lists with ``None`` for NaN: plotly's gaps, and valid JSON (NaN is not)."""
+    out: list[Any] = np.where(np.isnan(a), None, a).tolist()
+    return out
+
+
 def _subplots_figure(fig: go.Figure, height: int) -> go.FigureWidget:
     layout = fig.layout.to_plotly_json()
     layout.pop("template", None)
@@ -55,7 +87,7 @@ def _numbers(a: np.ndarray) -> list[list[str]]:
     return [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in a]
 
 
-class ConvExplorer(w.VBox):
+class ConvExplorer(ShowsCurrentFigures, w.VBox):
     """Image picker and upload, kernel editor, stride/padding/dilation, output and sliding stage."""
 
     def __init__(self, image: str = "china", kernel: str = "edge", **kwargs: Any) -> None:
@@ -79,9 +111,10 @@ class ConvExplorer(w.VBox):
         self.x = conv.prepare(self.picture)
         self.output = np.zeros((1, 1, 1))
 
-        picture_layout = dict(width="49%", max_width="640px", object_fit="contain")
+        picture_layout = dict(width="100%", max_width="640px", object_fit="contain")
         self.input_view = w.Image(format="jpeg", layout=w.Layout(**picture_layout))
         self.output_view = w.Image(format="jpeg", layout=w.Layout(**picture_layout))
+        self.output_view.add_class("np-conv-output")  # the browser test watches this picture change
         self.full = w.HBox([
             w.VBox([w.HTML("<b>input</b> (the red box is the stage below)"), self.input_view], layout=w.Layout(width="50%")),
             w.VBox([w.HTML("<b>output</b> (zero is mid-grey where the output has negative values)"), self.output_view], layout=w.Layout(width="50%")),
@@ -118,6 +151,11 @@ class ConvExplorer(w.VBox):
         self.channel.layout.visibility = "hidden"  # only per-channel mode has channels to pick
         self._show_picture()
         self._recompute()
+        self.centre_stage()
+
+    def centre_stage(self) -> None:
+        """Put the stage in the middle of the picture, where a photo has something to see."""
+        self.row.value, self.col.value = self.row.max // 2, self.col.max // 2
 
     # -- the settings as the engine wants them -----------------------------------------------
     @property
@@ -153,6 +191,7 @@ class ConvExplorer(w.VBox):
             self.picture = self._uploads[name] if name in self._uploads else images.load(name)
             self._show_picture()
             self._recompute()
+            self.centre_stage()
 
     def _on_upload(self, change: dict[str, Any]) -> None:
         files = change["new"]
@@ -205,8 +244,7 @@ class ConvExplorer(w.VBox):
             _, out_h, out_w = self.output.shape
             out = conv.to_display(self.output)
             show(self.output_view, enlarge(out, screen_scale(out)))
-            with self.hold_trait_notifications():
-                self.row.max, self.col.max = max(0, out_h - STAGE), max(0, out_w - STAGE)
+            self.row.max, self.col.max = max(0, out_h - STAGE), max(0, out_w - STAGE)
             _, _, nh, nw = self.stage_block()
             self.play.max = self.scrub.max = nh * nw - 1
             self._draw_stage()
@@ -231,7 +269,7 @@ class ConvExplorer(w.VBox):
                 self.stage.data[1].update(z=win.patch[ch], text=_numbers(win.patch[ch]), zmin=0, zmax=1)
                 self.stage.data[2].update(z=k, text=_numbers(k))
                 self.stage.data[3].update(z=win.product[ch], text=_numbers(win.product[ch]))
-                self.stage.data[4].update(z=block, text=_numbers(block))
+                self.stage.data[4].update(z=gaps(block), text=_numbers(block))
                 self.stage.data[5].update(x=tx.ravel(), y=ty.ravel())
                 self.stage.layout.shapes[0].update(x0=win.left - left0 - 0.5, x1=win.left - left0 + reach - 0.5, y0=win.top - top0 - 0.5, y1=win.top - top0 + reach - 0.5)
             p = spec.padding  # the stage's area on the input, in unpadded pixel coordinates

@@ -27,6 +27,16 @@ K:D
 A|dfa agf|gfe fdB|AFA dFA|BGE E2A|
 dfa agf|gfe fdB|AFA GEC|D3 D2:|
 """
+BROKEN = """X:2
+T:A tune that breaks
+M:4/4
+L:1/8
+K:G
+GABc dedB|cBAG FGAF|
+G2B2 d2g2|[[[|:: e3 ]]f|
+"""
+#: Tunes to start from: a whole one, and one with a bad line to show the prefix fallback.
+EXAMPLES = {"A jig (parses whole)": EXAMPLE, "A tune with a broken line": BROKEN}
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
@@ -56,6 +66,8 @@ class MusicWidget(w.VBox):
         self.notice = Notice()
         self.abc = w.Textarea(value=abc, layout=w.Layout(width="100%", height="180px"),
                               description="ABC")
+        self.example = w.Dropdown(options=[("Examples...", ""), *((k, k) for k in EXAMPLES)], value="",
+                                  description="Try")
         self.play = w.Button(description="Parse and play", icon="play", button_style="primary")
         self.write = w.Button(description="Write a tune", icon="magic",
                               disabled=self.model is None,
@@ -74,10 +86,11 @@ class MusicWidget(w.VBox):
         self.parsed: music.Parsed | None = None
         self.rows: list[music.Note] = []
         super().__init__([
-            self.abc, w.HBox([self.play, self.write, self.temperature, self.seed]),
+            w.HBox([self.example]), self.abc, w.HBox([self.play, self.write, self.temperature, self.seed]),
             w.HBox([self.check, self.rate]), self.notice, self.roll, self.audio, self.played], **kwargs)
         self.add_class("np-music")
         self.play.on_click(lambda _: self.render())
+        self.example.observe(self._on_example, names="value")
         self.write.on_click(lambda _: self.compose())
         self.check.on_click(lambda _: self.measure())
         self.render()
@@ -98,6 +111,11 @@ class MusicWidget(w.VBox):
                 self.played.value = f"<b>Played:</b><pre>{html.escape(parsed.prefix)}</pre>"
             else:
                 self.played.value = ""
+
+    def _on_example(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.abc.value = EXAMPLES[change["new"]]
+            self.render()
 
     def _draw(self, rows: list[music.Note]) -> None:
         with self.roll.batch_update():

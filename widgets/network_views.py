@@ -22,7 +22,11 @@ CLASS_COLOURS = ("#e66101", "#1f6feb", "#2e7d32", "#6a1b9a", "#c2185b", "#00838f
                  "#827717", "#37474f", "#ad1457")
 #: Orange for "no" (0), blue for "yes" (1), as in the points' colours.
 BINARY_SCALE = [[0.0, "#f4a261"], [0.5, "#ffffff"], [1.0, "#6fa8dc"]]
-TILE_SCALE = [[0.0, "#e66101"], [0.5, "#ffffff"], [1.0, "#1f6feb"]]
+#: Tiles hold -1..1; the space between tiles holds GAP, drawn white. (Not NaN: Jupyter's
+#: message packer refuses NaN in JSON, and 2-D heatmap data travel as JSON lists.)
+GAP = 1.2
+TILE_SCALE = [[0.0, "#e66101"], [1 / (1 + GAP), "#ffffff"], [2 / (1 + GAP), "#1f6feb"],
+              [2 / (1 + GAP) + 1e-6, "#ffffff"], [1.0, "#ffffff"]]
 POS, NEG = "#1f6feb", "#e66101"
 WIDTHS = (0.6, 1.2, 2.0, 3.2, 5.0)
 MAX_EDGES = 4000
@@ -105,7 +109,7 @@ def diagram_figure() -> go.FigureWidget:
     edges = [go.Scatter(mode="lines", hoverinfo="skip", name=f"{sign} {i}",
                         line=dict(color=POS if sign == "+" else NEG, width=wd))
              for sign in "+-" for i, wd in enumerate(WIDTHS)]
-    tiles = go.Heatmap(name="neurons", colorscale=TILE_SCALE, zmin=-1, zmax=1, showscale=False,
+    tiles = go.Heatmap(name="neurons", colorscale=TILE_SCALE, zmin=-1, zmax=GAP, showscale=False,
                        hoverinfo="skip")
     return figure(*edges, tiles, height=420, width=620, showlegend=False,
                   title="Every neuron's own surface; connections: blue +, orange \u2212, width = size",
@@ -121,8 +125,11 @@ def layout_columns(sizes: list[int]) -> list[list[tuple[float, float]]]:
 
 
 def _normalise(tile: NDArray[Any]) -> NDArray[Any]:
-    lo, hi = float(np.nanmin(tile)), float(np.nanmax(tile))
-    if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-9:
+    """Scale one neuron's surface to -1..1 (a constant or broken surface becomes 0)."""
+    if not np.isfinite(tile).all():
+        return np.zeros_like(tile)
+    lo, hi = float(tile.min()), float(tile.max())
+    if hi - lo < 1e-9:
         return np.zeros_like(tile)
     return (tile - lo) / (hi - lo) * 2.0 - 1.0
 
@@ -139,7 +146,7 @@ def draw_diagram(fig: go.FigureWidget, trainer: Trainer, inputs: list[NDArray[An
     tallest = max(sizes)
     width_px = int(round(((len(columns) - 1) * (1 + COLUMN_GAP) + 1) * r))
     height_px = int(round(((tallest - 1) * ROW_GAP + 1) * r))
-    mosaic = np.full((height_px, width_px), np.nan, dtype=np.float32)
+    mosaic = np.full((height_px, width_px), GAP, dtype=np.float32)
     for col, tiles in zip(corners, columns):
         for (x0, y0), tile in zip(col, tiles):
             i, j = int(round(y0 * r)), int(round(x0 * r))

@@ -11,14 +11,14 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections.abc import Mapping, Sequence
-from copy import deepcopy
-from typing import Any
 
 import ipywidgets as w
-import plotly.graph_objects as go
 
 from playground import pretrained
 from playground.model import CharLSTM
+from widgets._common import ShowsFigures, sync_figures
+
+__all__ = ["ShowsFigures", "sync_figures"]
 
 _VISIBLE = {"\n": "\u23ce", " ": "\u2423", "\t": "\u21e5", "\r": "\u240d"}
 
@@ -147,26 +147,3 @@ class ModelChoice:
 
     def dropdown(self) -> w.Dropdown:
         return w.Dropdown(options=self.labels, value=self.first, description="Model")
-
-
-def sync_figures(root: w.Widget) -> None:
-    """Copy every nested ``FigureWidget``'s current data and layout into its initial browser state.
-
-    plotly sends edits made before a figure is shown as messages that no view receives, and it
-    refreshes the initial state only when the figure itself is displayed, not when a box holding
-    it is. Without this, a figure drawn in the constructor shows up empty in the page.
-    """
-    if isinstance(root, go.FigureWidget):
-        root._widget_layout = deepcopy(root._layout_obj._props)
-        root._widget_data = deepcopy(root._data)
-        return
-    for child in getattr(root, "children", ()):
-        sync_figures(child)
-
-
-class ShowsFigures:
-    """Mixin for a box of figures: bring every figure's browser state up to date when displayed."""
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        sync_figures(self)  # type: ignore[arg-type]
-        return super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]

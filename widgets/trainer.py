@@ -25,6 +25,7 @@ from widgets._common import Notice, guarded
 from widgets.trainer_views import LossCurves, Timeline
 from widgets.upload import UploadWidget
 
+
 class TrainerWidget(w.VBox):
     """Corpus, size, settings and controls above live loss curves and a sample timeline.
 
@@ -49,7 +50,7 @@ class TrainerWidget(w.VBox):
     """
 
     def __init__(self, corpus: str = "shakespeare", preset: str | live.Preset | None = None, mode: str = "auto",
-                 device: str = "auto", refresh_seconds: float = 0.5, **session_kwargs: Any) -> None:
+                 device: str = "auto", refresh_seconds: float = 1.0, **session_kwargs: Any) -> None:
         self.notice = Notice()
         self.refresh_seconds = refresh_seconds
         self.model: CharLSTM | None = None

@@ -18,7 +18,7 @@ from playground.live import Moment
 from widgets._common import figure
 from widgets.speech import SpeakButton
 
-MAX_POINTS = 800  #: the training curve is thinned to about this many points (cheap to redraw)
+MAX_POINTS = 500  #: the training curve is thinned to about this many points (cheap to redraw and send)
 
 
 def thin(points: Sequence[tuple[Any, ...]], limit: int = MAX_POINTS) -> list[tuple[Any, ...]]:

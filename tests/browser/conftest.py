@@ -15,7 +15,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, OFFLINE_ARGS, REPO, VoilaServer, build_root
+from tests.browser.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    OFFLINE_ARGS,
+    REPO,
+    VoilaServer,
+    build_root,
+)
 
 ARTIFACTS = REPO / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -43,7 +50,7 @@ def voila(served_root: Path) -> Iterator[VoilaServer]:
     server = VoilaServer(
         served_root,
         "--pool-size", "0", "--pool", "hello.ipynb=1", "--max-kernels", "40",
-        log=ARTIFACTS / "voila-browser.log",
+        log=ARTIFACTS / f"voila-browser-{os.getpid()}.log",
     )
     with server:
         yield server

@@ -7,6 +7,7 @@ a free localhost port in its own process group and stops it, kernels included.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -120,14 +121,10 @@ class VoilaServer:
         pgid = self.proc.pid  # start_new_session: the group id is the server's pid
         if self.proc.poll() is None:
             os.killpg(pgid, signal.SIGTERM)  # Voila shuts its kernels down on SIGTERM
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)  # anything left in the group (kernels)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=10)
         self._log.close()
         self.proc = None
@@ -219,13 +216,19 @@ class KernelChannel:
                 return got
         raise TimeoutError(f"no {until} for {msg_id} within {self.timeout} s")
 
-    def widget_states(self) -> dict[str, dict[str, Any]]:
-        """comm id -> state of every live widget in the kernel (via request_state)."""
-        info = self.replies_to(
-            self.send("comm_info_request", {"target_name": "jupyter.widget"}), "comm_info_reply"
-        )[-1]
+    def widget_states(self, comm_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """comm id -> state of the given widgets, or of every live widget in the kernel.
+
+        Each reply is broadcast to every client of the kernel, and a plotly FigureWidget's state
+        carries its multi-megabyte front-end bundle: ask for all of them once, then by id.
+        """
+        if comm_ids is None:
+            info = self.replies_to(
+                self.send("comm_info_request", {"target_name": "jupyter.widget"}), "comm_info_reply"
+            )[-1]
+            comm_ids = list(info["content"]["comms"])
         states: dict[str, dict[str, Any]] = {}
-        for comm_id in info["content"]["comms"]:
+        for comm_id in comm_ids:
             mid = self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})
             for msg in self.replies_to(mid, "idle"):
                 if msg["header"]["msg_type"] == "comm_msg":

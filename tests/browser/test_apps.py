@@ -8,6 +8,7 @@ new notebook is tested the moment it lands. How to drive one is read from its me
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.browser.conftest import SCREENSHOTS, Recorder
 from tests.browser.harness import FIXTURES, NOTEBOOKS, KernelChannel, VoilaServer
@@ -44,16 +46,53 @@ class App:
     kernel_id: str
     expected_widgets: int
     check: dict[str, str] = field(default_factory=dict)
+    bounded: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _frame_content(payload: str | bytes) -> dict[str, Any] | None:
+    """The content of a kernel message frame: legacy JSON text or the v1 binary protocol
+    (8-byte count, 8-byte offsets; parts channel, header, parent, metadata, content, ...)."""
+    try:
+        if isinstance(payload, str):
+            return dict(json.loads(payload).get("content") or {})
+        n = int.from_bytes(payload[:8], "little")
+        offsets = [int.from_bytes(payload[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(n)]
+        end = offsets[5] if n > 5 else len(payload)
+        return dict(json.loads(payload[offsets[4] : end].decode()))
+    except Exception:
+        return None
+
+
+def _watch_widget_states(page: Any, into: dict[str, dict[str, Any]]) -> None:
+    """Record the states of bounded controls as the page itself loads them from the kernel
+    (asking the kernel again would re-send every FigureWidget's megabytes of JavaScript)."""
+
+    def on_frame(payload: str | bytes) -> None:
+        content = _frame_content(payload) or {}
+        data = content.get("data") or {}
+        # ipywidgets 8 sends every state in one "update_states" reply on its control comm:
+        # {"states": {comm_id: {"model_name": ..., "state": {...}}}}.
+        states = {k: v.get("state", {}) for k, v in dict(data.get("states") or {}).items()
+                  if isinstance(v, dict) and v.get("model_name") in BOUNDED}
+        if data.get("state") and "comm_id" in content:
+            states[content["comm_id"]] = data["state"]
+        for comm_id, state in states.items():
+            if isinstance(state, dict) and state.get("_model_name") in BOUNDED:
+                into.setdefault(comm_id, state)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 
 
 def _open(browser: Any, voila: VoilaServer, path: Path) -> App:
     rec = Recorder(browser)
     page = rec.new_page()
-    response = page.goto(voila.render_url(path.name), timeout=180_000, wait_until="load")
+    bounded: dict[str, dict[str, Any]] = {}
+    _watch_widget_states(page, bounded)
+    # Voila streams the page while the kernel runs the notebook: wait for the end of it.
+    response = page.goto(voila.render_url(path.name), timeout=60_000, wait_until="commit")
     assert response is not None and response.status == 200, f"{path.name}: HTTP {response and response.status}"
-    html = response.text()
-    expected = html.count("application/vnd.jupyter.widget-view+json")
-    page.wait_for_selector("#rendered_cells", state="visible", timeout=180_000)
+    page.wait_for_selector("#rendered_cells", state="visible", timeout=240_000)
+    expected = response.text().count("application/vnd.jupyter.widget-view+json")
     page.wait_for_function(
         "n => document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length >= n",
         arg=expected,
@@ -64,15 +103,27 @@ def _open(browser: Any, voila: VoilaServer, path: Path) -> App:
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )
     card = read_card(path)
-    return App(path.name, page, rec, kernel_id, expected, {**DEFAULT_CHECK, **card.browser_check})
+    return App(path.name, page, rec, kernel_id, expected, {**DEFAULT_CHECK, **card.browser_check}, bounded)
+
+
+_FAILED_TO_OPEN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module", params=APPS, ids=lambda p: p.stem)
 def app(request: pytest.FixtureRequest, browser: Any, voila: VoilaServer) -> Iterator[App]:
-    opened = _open(browser, voila, request.param)
+    path: Path = request.param
+    if path.name in _FAILED_TO_OPEN:  # pytest retries a failed module fixture per test: don't
+        pytest.fail(_FAILED_TO_OPEN[path.name], pytrace=False)
+    try:
+        opened = _open(browser, voila, path)
+    except Exception as err:
+        _FAILED_TO_OPEN[path.name] = f"{path.name} did not render in Voila: {err}"[:2000]
+        raise
     yield opened
-    opened.page.close(run_before_unload=True)  # Voila shuts the kernel down on unload
+    if not opened.page.is_closed():
+        opened.page.close(run_before_unload=True)  # Voila shuts the kernel down on unload
     opened.recorder.close()
+    requests.delete(f"{voila.url}/api/kernels/{opened.kernel_id}", timeout=30)  # if still up
 
 
 def screenshot(page: Any, name: str) -> None:
@@ -158,23 +209,28 @@ def test_no_request_leaves_localhost(app: App) -> None:
     assert app.recorder.outside == [], f"{app.name} asked the Internet for {app.recorder.outside}"
 
 
+#: Controls a visitor can move whose range the kernel enforces (Play is a timer, not forged).
 BOUNDED = ("IntSliderModel", "FloatSliderModel", "FloatLogSliderModel", "BoundedIntTextModel",
-           "BoundedFloatTextModel", "IntProgressModel", "FloatProgressModel", "PlayModel")
+           "BoundedFloatTextModel")
+#: Forging every cell of a 5x5 kernel grid proves nothing more than forging a few.
+MAX_FORGED = 4
 
 
 def test_forged_out_of_range_values_are_clamped(app: App, voila: VoilaServer) -> None:
+    # Forge with the page gone (its kernel stays): with a page attached, forging 01_neuron's
+    # sliders sent the Voila server into a loop (3.5 GB, every app stalled); see docs/testing.md.
+    app.page.close(run_before_unload=False)
     with KernelChannel(voila.ws_url(app.kernel_id), timeout=60) as ch:
-        states = ch.widget_states()
-        bounded = {k: s for k, s in states.items() if s.get("_model_name") in BOUNDED}
+        bounded = dict(list(app.bounded.items())[:MAX_FORGED])
         if not bounded:
             pytest.skip(f"{app.name} has no bounded numeric control to forge")
         for comm_id, s in bounded.items():
             lo, hi = s["min"], s["max"]
             ch.update(comm_id, {"value": hi + 1000})  # the kernel clamps to max ...
-            after_high = ch.widget_states()[comm_id]["value"]
+            after_high = ch.widget_states([comm_id])[comm_id]["value"]
             assert lo <= after_high <= hi, f"{s['_model_name']} {s.get('description')!r} took {after_high}"
             ch.update(comm_id, {"value": lo - 1000})  # ... and to min
-        after = ch.widget_states()
+        after = ch.widget_states(list(bounded))
     for comm_id, s in bounded.items():
         value = after[comm_id]["value"]
         assert s["min"] <= value <= s["max"], f"{s['_model_name']} {s.get('description')!r} took {value}"

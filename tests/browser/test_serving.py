@@ -15,7 +15,6 @@ import requests
 import websocket
 
 from tests.browser.conftest import Recorder
-from tests.browser.test_apps import screenshot
 from tests.browser.harness import (
     BAIT_FILES,
     SERVE,
@@ -24,6 +23,7 @@ from tests.browser.harness import (
     build_root,
     kernel_id_in,
 )
+from tests.browser.test_apps import screenshot
 from widgets.gallery import notebook_paths, read_cards
 
 pytestmark = pytest.mark.browser

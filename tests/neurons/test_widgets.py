@@ -12,6 +12,7 @@ import torch
 from playground import bias, classical, toydata
 from playground.mlp_config import PlaygroundConfig
 from playground.mlp_inspect import decision_surface, explain_point
+from widgets import network_views as views
 from widgets.bias import BiasWidget
 from widgets.classical import ClassicalGrid, DigitsExplorer
 from widgets.network import NetworkPlayground
@@ -84,7 +85,7 @@ def test_network_controls_rebuild_the_model(pg: NetworkPlayground) -> None:
     pg.kind.value = "blobs"
     assert pg.trainer.data.name == "blobs" and pg.trainer.model.linears[-1].out_features == 3
     tiles = np.asarray(pg.diagram_fig.data[-1].z)
-    assert np.isfinite(tiles).any()
+    assert np.isfinite(tiles).all() and tiles.min() >= -1 and tiles.max() == views.GAP
 
 
 def test_absurd_values_give_one_sentence_and_keep_what_was_typed(pg: NetworkPlayground) -> None:

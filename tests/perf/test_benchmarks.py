@@ -79,3 +79,14 @@ def test_a_legacy_main_without_arguments_is_run_with_argv(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "benchmarks.bench_argv", types.SimpleNamespace(main=main, __name__="x"))
     rows, status = bench_run.run_module("benchmarks.bench_argv", quick=True)
     assert status["status"] == "ok" and rows[0]["name"] == "legacy case"
+
+
+def test_a_legacy_report_without_rows_becomes_one_summary_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    def main(argv: list[str]) -> None:
+        path = Path(argv[argv.index("--json") + 1])
+        path.write_text(json.dumps(dict(hardware={"x": 1}, steps=3, seconds={"bare": 1.5, "widget": 2.0})))
+
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_summary", types.SimpleNamespace(main=main))
+    rows, status = bench_run.run_module("benchmarks.bench_summary", quick=True)
+    assert status["status"] == "ok" and len(rows) == 1
+    assert "steps=3" in rows[0]["notes"] and "seconds.widget=2" in rows[0]["notes"]

@@ -182,3 +182,19 @@ def test_the_composite_follows_every_step(tiny):
     kept = tiny.vocab.decode(tiny.vocab.encode(lab.sampler.last_generation).ids)
     assert lab.gates.trace is not None and lab.gates.trace.text == kept
     assert Unit(0, "c", 0) == lab.gates.unit_choice()
+
+
+def test_displaying_a_view_sends_its_figures_as_drawn(tiny):
+    """plotly refreshes a figure's first browser state only when the figure itself is displayed;
+    inside a box it would open empty. Displaying the view must carry what the constructor drew."""
+    lab = TextGenLab(tiny, name="tiny", prompt="ROMEO:\n")
+    figures = [lab.sampler.dist, lab.gates.heat, lab.gates.step]
+    assert all("y" not in d and "z" not in d for f in figures for d in f._widget_data)  # what plotly would send
+    lab._repr_mimebundle_()
+    for fig in figures:
+        for sent, drawn in zip(fig._widget_data, fig._data):
+            assert sent.keys() == drawn.keys()
+            for key in ("y", "z"):
+                if key in drawn:
+                    np.testing.assert_array_equal(np.asarray(sent[key]), np.asarray(drawn[key]))
+    assert lab.sampler.dist._widget_layout["xaxis"]["ticktext"] == list(lab.sampler.dist.layout.xaxis.ticktext)

@@ -11,7 +11,7 @@ import pytest
 from playground import music
 from playground.model import CharLSTM
 from playground.text import Vocab
-from widgets.music import EXAMPLE, MusicWidget
+from widgets.music import BROKEN, EXAMPLE, MusicWidget
 
 # Eighth notes at a quarter = 120: each lasts 0.25 s. G major: the F is sharp.
 SCALE = """X:1
@@ -131,6 +131,14 @@ def test_the_widget_plays_the_prefix_and_says_so() -> None:
     m.play.click()
     assert m.notice.kind == "error" and list(m.roll.data[0].y) == [] and m.audio.value == b""
     assert m.abc.value == "not music"  # what was typed stays
+
+
+def test_picking_an_example_loads_and_plays_it() -> None:
+    m = MusicWidget(model=None, abc=SCALE)
+    m.example.value = "A tune with a broken line"
+    assert m.abc.value == BROKEN and m.notice.kind == "warning" and "line 7" in m.notice.text
+    assert list(m.roll.data[0].y) == [r.pitch for r in music.notes(music.parse(BROKEN))]
+    assert len(m.roll.data[0].y) == 16
 
 
 def test_the_widget_writes_tunes_with_any_model() -> None:

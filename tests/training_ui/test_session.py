@@ -158,6 +158,19 @@ def test_a_failing_listener_does_not_end_the_run(session: live.Session) -> None:
     assert session.state == "running"
 
 
+def test_an_error_inside_the_run_ends_it_as_failed(session: live.Session, monkeypatch) -> None:
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("sampler broke")
+
+    monkeypatch.setattr(live.sampling, "generate", broken)
+    session.start()
+    session.join(30)
+    assert session.state == "failed" and not session.running
+    assert "sampler broke" in session.progress().message
+    assert session.start() is True  # and a new run can start
+    session.stop()
+
+
 def test_model_copy_is_independent_and_saves(session: live.Session, tmp_path) -> None:
     with pytest.raises(TrainingConfigError, match="start a run"):
         session.model_copy()

@@ -18,7 +18,7 @@ def upload(widget: UploadWidget, *files: tuple[str, bytes], size: int | None = N
     """Set ``FileUpload.value`` as ipywidgets 8 delivers it (a tuple of dicts, content a memoryview)."""
     widget.files.value = tuple(
         {"name": name, "type": "text/plain", "size": len(data) if size is None else size,
-         "content": memoryview(data), "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)}
+         "content": memoryview(data), "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
         for name, data in files
     )
 

@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits
 
 from playground import cnn
 from widgets.cnn import DigitsCNNView, mosaic
+from widgets.cnn_panels import shown_ink
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +18,11 @@ def view() -> DigitsCNNView:
 
 def assert_figures_show(view: DigitsCNNView, ink: np.ndarray) -> None:
     a = cnn.analyse(view.model, ink)
-    np.testing.assert_allclose(np.array(view.probs.data[0].y), a.probabilities, rtol=1e-6)
-    np.testing.assert_allclose(np.array(view.seen.data[0].z), a.image)
+    np.testing.assert_allclose([bar.value for bar in view.bars], a.probabilities, rtol=1e-6)
+    assert [lab.value for lab in view.bar_labels] == [f"{p:.0%}" for p in a.probabilities]
+    np.testing.assert_allclose(shown_ink(view.seen), a.image, atol=1 / 255)
     for i, name in enumerate(cnn.LAYERS):
-        np.testing.assert_allclose(np.array(view.maps.data[i].z, dtype=float), mosaic(a.maps[name], 4), rtol=1e-6)
+        np.testing.assert_allclose(np.array(view.inside.data[i].z, dtype=float), mosaic(a.maps[name], 4), rtol=1e-6)
 
 
 def test_mouse_events_draw_and_update_the_answer(view):
@@ -57,13 +59,14 @@ def test_set_drawing_of_real_digits(view):
         hits += view.analysis.label == d.target[i]
         assert_figures_show(view, view.ink)
     assert hits >= 9
-    assert "looks like" in view.probs.layout.title.text
+    assert "looks like" in view.verdict.value
+    assert [bar.bar_style for bar in view.bars].count("info") == 1
 
 
 def test_blank_canvas_is_unsure_not_an_error(view):
     view.clear()
     assert view.notice.text == "" and not view.analysis.confident
-    assert "unsure" in view.probs.layout.title.text
+    assert "unsure" in view.verdict.value and all(bar.bar_style == "" for bar in view.bars)
     view.set_drawing(np.random.default_rng(0).random((56, 56)))
     assert view.notice.text == "" and not view.analysis.confident
     view.set_drawing(np.zeros((3, 3, 3)))
@@ -72,8 +75,8 @@ def test_blank_canvas_is_unsure_not_an_error(view):
 
 def test_filters_figure_shows_the_learned_kernels(view):
     f1 = cnn.filters(view.model, "conv1")[:, 0]
-    np.testing.assert_allclose(np.array(view.filters.data[0].z, dtype=float), mosaic(f1, 4), rtol=1e-6)
-    assert np.array(view.filters.data[1].z).shape == (16 * 4 - 1, 8 * 4 - 1)
+    np.testing.assert_allclose(np.array(view.inside.data[4].z, dtype=float), mosaic(f1, 4), rtol=1e-6)
+    assert np.array(view.inside.data[5].z).shape == (16 * 4 - 1, 8 * 4 - 1)
 
 
 def test_dream_panel_shows_the_evolving_picture(view):
@@ -82,7 +85,7 @@ def test_dream_panel_shows_the_evolving_picture(view):
     panel.steps.value = 20
     panel.button.click()
     assert [f.step for f in panel.frames] == [0, 5, 10, 15, 20]
-    np.testing.assert_allclose(np.array(panel.fig.data[0].z), panel.frames[-1].image)
+    np.testing.assert_allclose(shown_ink(panel.picture), panel.frames[-1].image, atol=1 / 255)
     assert "step 20" in panel.status.value
 
 
@@ -93,4 +96,23 @@ def test_retraining_draws_the_curve_and_swaps_the_model():
     view.training.button.click()
     assert list(view.training.fig.data[0].x) == [1, 2, 3, 4, 5]
     assert view.model is not old and view.dreams.model is view.model
-    np.testing.assert_allclose(np.array(view.filters.data[0].z, dtype=float), mosaic(cnn.filters(view.model, "conv1")[:, 0], 4), rtol=1e-6)
+    np.testing.assert_allclose(np.array(view.inside.data[4].z, dtype=float), mosaic(cnn.filters(view.model, "conv1")[:, 0], 4), rtol=1e-6)
+
+
+def test_displaying_sends_the_current_figures(view):
+    view.set_drawing(np.kron(load_digits().images[0] / 16.0, np.ones((6, 6))))
+    view._repr_mimebundle_()
+    sent = view.inside._widget_data[0]["z"]
+    np.testing.assert_allclose(np.array(sent, dtype=float), mosaic(view.analysis.maps["conv1"], 4), rtol=1e-6)
+    assert len(view.training.fig._widget_data[0]["x"]) == len(cnn.read_meta()["history"]["loss"])  # nested too
+
+
+def test_canvas_is_painted_only_once_the_browser_is_ready():
+    view = DigitsCNNView()
+    sent: list[object] = []
+    view.canvas.put_image_data = lambda data, x=0, y=0: sent.append(data)  # what would go to the browser
+    view.set_drawing(np.eye(56))
+    assert sent == [] and not view.canvas_ready  # no canvas in a browser yet: nothing to address
+    view.canvas._handle_frontend_event(None, {"event": "client_ready"}, [])
+    assert view.canvas_ready and len(sent) == 1
+    np.testing.assert_array_equal(sent[0][::4, ::4, 0], (np.eye(56) * 255).astype(np.uint8))
