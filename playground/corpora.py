@@ -259,7 +259,8 @@ def decode(data: bytes) -> tuple[str, str]:
             return text, enc
         break
     raise TextInputError(
-        "This file does not look like text: it is neither UTF-8, UTF-16 nor Windows-1252 text."
+        "This file does not look like text: it is not UTF-8 or Windows-1252, and UTF-16 or "
+        "UTF-32 text needs a byte-order mark."
     )
 
 

@@ -16,6 +16,7 @@ from copy import deepcopy
 from typing import Any
 
 import ipywidgets as w
+import numpy as np
 import plotly.graph_objects as go
 
 log = logging.getLogger("widgets")
@@ -104,3 +105,9 @@ class ShowsFigures:
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         sync_figures(self)  # type: ignore[arg-type]
         return super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+
+
+def gaps(a: np.ndarray) -> list[Any]:
+    """``a`` as nested lists with ``None`` for NaN: plotly's gaps, and valid JSON (NaN is not)."""
+    out: list[Any] = np.where(np.isnan(a), None, a).tolist()
+    return out

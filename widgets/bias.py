@@ -14,13 +14,13 @@ import plotly.graph_objects as go
 
 from playground import bias
 from playground.mlp_inspect import decision_surface
-from widgets._common import Notice, figure, guarded
+from widgets._common import Notice, ShowsFigures, figure, guarded
 from widgets.network_views import BINARY_SCALE, CLASS_COLOURS
 
 GROUP_COLOURS = {"A": "#455a64", "B": "#c2185b"}
 
 
-class BiasWidget(w.VBox):
+class BiasWidget(ShowsFigures, w.VBox):
     """Per-group accuracy against the share of group B: "the network sees what it is trained to see"."""
 
     def __init__(self, share: float = 0.05, steps: int = 300, device: str = "auto", **kwargs: Any) -> None:

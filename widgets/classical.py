@@ -19,13 +19,13 @@ import plotly.graph_objects as go
 from playground import classical, toydata
 from playground.mlp import Trainer
 from playground.mlp_inspect import decision_surface
-from widgets._common import Notice, figure, guarded
+from widgets._common import Notice, ShowsFigures, figure, guarded
 from widgets.network_views import BINARY_SCALE, CLASS_COLOURS, _class_scale
 
 ROWS, COLS = 2, 4
 
 
-class ClassicalGrid(w.VBox):
+class ClassicalGrid(ShowsFigures, w.VBox):
     """Six classical models (and optionally the network) side by side on one data set.
 
     Parameters
@@ -134,7 +134,7 @@ class ClassicalGrid(w.VBox):
             bars.x, bars.y = scores, names
 
 
-class DigitsExplorer(w.VBox):
+class DigitsExplorer(ShowsFigures, w.VBox):
     """k-means clusters and a PCA map of scikit-learn's 8x8 handwritten digits."""
 
     def __init__(self, k: int = 10, **kwargs: Any) -> None:

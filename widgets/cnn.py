@@ -18,9 +18,8 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from playground import cnn
-from widgets._common import Notice, figure, guarded
+from widgets._common import Notice, ShowsFigures, figure, gaps, guarded
 from widgets.cnn_panels import DreamPanel, TrainingPanel, mosaic, show_ink
-from widgets.conv import ShowsCurrentFigures, gaps
 
 #: Canvas size in screen pixels, and the ink grid's size (one cell per 4x4 pixels).
 CANVAS = 224
@@ -45,7 +44,7 @@ def _image_axes(fig: go.FigureWidget, count: int) -> None:
         fig.layout[f"xaxis{s}"].update(showticklabels=False)
 
 
-class DigitsCNNView(ShowsCurrentFigures, w.VBox):
+class DigitsCNNView(ShowsFigures, w.VBox):
     """Canvas, probability bars, "what the network sees", feature maps, filters, training, dreams."""
 
     def __init__(self, model: cnn.DigitsCNN | None = None, **kwargs: Any) -> None:

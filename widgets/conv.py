@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground import conv, images
-from widgets._common import Notice, figure, guarded
+from widgets._common import Notice, ShowsFigures, figure, gaps, guarded
 from widgets.conv_kernel import KernelGrid
 
 #: The stage shows at most this many output positions along each side.
@@ -26,38 +26,6 @@ STAGE = 6
 MIN_SCREEN = 256
 _STAGE_COLOUR = np.array([255, 45, 85], np.uint8)
 _STAGE_TITLES = ("input (padded) under the window", "patch", "kernel", "patch × kernel", "output block")
-
-
-def figures_in(widget: w.Widget) -> list[go.FigureWidget]:
-    """Every ``FigureWidget`` inside ``widget``, however deeply nested in boxes."""
-    if isinstance(widget, go.FigureWidget):
-        return [widget]
-    found: list[go.FigureWidget] = []
-    for child in getattr(widget, "children", ()):
-        found += figures_in(child)
-    return found
-
-
-class ShowsCurrentFigures:
-    """Mixin for a Box holding FigureWidgets: display them with their *current* data.
-
-    A FigureWidget refreshes its synced ``_widget_data``/``_widget_layout`` only in its own
-    ``_repr_mimebundle_``, which never runs when it sits inside a Box. In Voila the page's
-    widgets are created after the notebook has run, so every update made while building the
-    view was lost, and the browser's plot then ignored later updates too (seen in Chromium).
-    Displaying the Box first asks each figure to refresh, as plotly does for a lone figure.
-    """
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        for fig in figures_in(self):  # type: ignore[arg-type]
-            fig._repr_mimebundle_()
-        return super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
-
-
-def gaps(a: np.ndarray) -> list[Any]:
-    """``a`` as nested lists with ``None`` for NaN: plotly's gaps, and valid JSON (NaN is not)."""
-    out: list[Any] = np.where(np.isnan(a), None, a).tolist()
-    return out
 
 
 def _subplots_figure(fig: go.Figure, height: int) -> go.FigureWidget:
@@ -87,7 +55,7 @@ def _numbers(a: np.ndarray) -> list[list[str]]:
     return [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in a]
 
 
-class ConvExplorer(ShowsCurrentFigures, w.VBox):
+class ConvExplorer(ShowsFigures, w.VBox):
     """Image picker and upload, kernel editor, stride/padding/dilation, output and sliding stage."""
 
     def __init__(self, image: str = "china", kernel: str = "edge", **kwargs: Any) -> None:

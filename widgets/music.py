@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from playground import music, pretrained, sampling
 from playground.model import CharLSTM
-from widgets._common import Notice, figure, guarded
+from widgets._common import Notice, ShowsFigures, figure, guarded
 
 EXAMPLE = """X:1
 T:Morning on the Hill
@@ -49,7 +49,7 @@ def _default_model() -> CharLSTM | None:
     return pretrained.load_cached("folk") if "folk" in pretrained.available() else None
 
 
-class MusicWidget(w.VBox):
+class MusicWidget(ShowsFigures, w.VBox):
     """ABC in, piano roll and audio out.
 
     Parameters

@@ -24,12 +24,12 @@ from playground.mlp_inspect import decision_surface, explain_point, neuron_surfa
 from playground.mlp_loop import Player
 from playground.neuron import ACTIVATIONS
 from widgets import network_views as views
-from widgets._common import Notice, guarded
+from widgets._common import Notice, ShowsFigures, guarded
 
 L2_CHOICES = (0.0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 
 
-class NetworkPlayground(w.VBox):
+class NetworkPlayground(ShowsFigures, w.VBox):
     """Train a network on two-feature data and watch it learn.
 
     Parameters

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import torch
 
 from playground import neuron as eng
-from widgets._common import Notice, figure, guarded
+from widgets._common import Notice, ShowsFigures, figure, guarded
 
 MAX_INPUTS = 5
 PLANE_RES = 60
@@ -32,7 +32,7 @@ def _set_range(slider: w.FloatSlider, lo: float, hi: float, value: float) -> Non
     slider.value = value
 
 
-class NeuronWidget(w.VBox):
+class NeuronWidget(ShowsFigures, w.VBox):
     """One neuron you can push around.
 
     Parameters

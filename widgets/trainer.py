@@ -21,12 +21,15 @@ import ipywidgets as w
 from playground import live, pretrained
 from playground.live_corpus import CHOICES, LABELS
 from playground.model import CharLSTM
-from widgets._common import Notice, guarded
+from widgets._common import Notice, ShowsFigures, guarded
 from widgets.trainer_views import LossCurves, Timeline
 from widgets.upload import UploadWidget
 
+#: Log-spaced choices, from too timid to far too high (10 diverges: try it).
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.3, 1.0, 10.0)
 
-class TrainerWidget(w.VBox):
+
+class TrainerWidget(ShowsFigures, w.VBox):
     """Corpus, size, settings and controls above live loss curves and a sample timeline.
 
     Parameters
@@ -72,8 +75,9 @@ class TrainerWidget(w.VBox):
         self.preset = w.Dropdown(options=[(s.presets[p].label, p) for p in names],
                                  value=s.preset.name, description="Model size", style={"description_width": "80px"},
                                  layout=w.Layout(width="340px"))
-        self.lr = w.FloatLogSlider(value=s.lr, base=10, min=-4, max=1, step=0.05, description="Learning rate",
-                                   readout_format=".1e", style={"description_width": "100px"})
+        rates = sorted({*LEARNING_RATES, *(p.lr for p in s.presets.values()), s.lr})
+        self.lr = w.SelectionSlider(options=[(f"{r:g}", r) for r in rates], value=s.lr, description="Learning rate",
+                                    style={"description_width": "100px"}, layout=w.Layout(width="360px"))
         box = dict(layout=w.Layout(width="170px"), style={"description_width": "80px"})
         self.seq_len = w.BoundedIntText(value=s.seq_len, min=2, max=4096, step=16, description="Seq. length", **box)
         self.batch = w.BoundedIntText(value=s.batch_size, min=1, max=4096, step=8, description="Batch", **box)

@@ -21,12 +21,12 @@ from playground.live_corpus import (
     from_uploads,
     summarize,
 )
-from widgets._common import Notice, guarded
+from widgets._common import Notice, ShowsFigures, guarded
 
 ACCEPT = ".txt,.md,.py,.abc,.csv,.tex,.rst,.html,.json,text/*"
 
 
-class UploadWidget(w.VBox):
+class UploadWidget(ShowsFigures, w.VBox):
     """Upload one or more text files, or paste text, to train on.
 
     Attributes
