@@ -31,8 +31,8 @@ sys.path.insert(0, str(REPO))
 from tests.browser.harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    OFFLINE_ARGS,
     NOTEBOOKS,
+    OFFLINE_ARGS,
     VoilaServer,
     build_root,
 )

@@ -32,6 +32,7 @@ from traitlets import Integer
 from traitlets.config import Config
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,21 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         await super().get(path)
 
 
+class KernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    """Voila's kernel websocket, safe with clients of the legacy JSON protocol.
+
+    Voila 0.5.13 reads the header of every binary frame as protocol v1 (8-byte offsets), but
+    Jupyter Server frames a legacy client's messages that carry buffers with 4-byte offsets:
+    Voila then loops over ~10**17 offsets and the whole server stops. Those frames skip Voila's
+    header check; the ``execute_input`` it drops never carries buffers, so it is still dropped.
+    """
+
+    def write_message(self, message, binary=False):  # type: ignore[no-untyped-def]
+        if isinstance(message, bytes) and self.selected_subprotocol != "v1.kernel.websocket.jupyter.org":
+            return super(VoilaKernelWebsocketHandler, self).write_message(message, binary)
+        return super().write_message(message, binary)
+
+
 class PlaygroundVoila(Voila):
     """Voila with the gallery at ``/``, the kernel cap and the size limits."""
 
@@ -101,6 +117,8 @@ class PlaygroundVoila(Voila):
             pattern, handler, *rest = spec
             if handler is TornadoVoilaHandler:
                 handler = CappedVoilaHandler
+            elif handler is VoilaKernelWebsocketHandler:
+                handler = KernelWebsocketHandler
             if pattern == self.server_url and (Path(self.root_dir) / "index.ipynb").is_file():
                 # the landing page is the gallery, not a list of files
                 handler, rest = tornado.web.RedirectHandler, [

@@ -23,6 +23,10 @@ from typing import Any
 
 import requests
 import websocket  # websocket-client, a jupyter_server dependency
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -138,6 +142,18 @@ class VoilaServer:
     def render_url(self, name: str) -> str:
         return f"{self.url}/voila/render/{name}"
 
+    def shutdown_kernel(self, kernel_id: str) -> None:
+        """Shut a kernel down through the REST API, with the ``_xsrf`` cookie and header pair.
+
+        Voila 0.5's page asks for the shutdown on unload without an ``_xsrf`` token, and Jupyter
+        Server refuses that (403): without this every app's kernel would stay up all session.
+        """
+        xsrf = uuid.uuid4().hex
+        r = requests.delete(f"{self.url}/api/kernels/{kernel_id}", timeout=60,
+                            headers={"X-XSRFToken": xsrf}, cookies={"_xsrf": xsrf})
+        if r.status_code not in (204, 404):  # 404: already gone
+            raise RuntimeError(f"shutting kernel {kernel_id} down: HTTP {r.status_code} {r.text[:200]}")
+
     def ws_url(self, kernel_id: str) -> str:
         return f"ws://localhost:{self.port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4()}"
 
@@ -149,11 +165,21 @@ def kernel_id_in(html: str) -> str:
     return str(json.loads(body)["kernelId"])
 
 
-class KernelChannel:
-    """A raw kernel websocket speaking Jupyter's JSON protocol, as any web page could."""
+#: The kernel websocket protocol Jupyter front ends speak (JupyterLab 4, Voila 0.5): binary frames.
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 
-    def __init__(self, url: str, timeout: float = 30) -> None:
-        self.ws = websocket.create_connection(url, timeout=timeout)
+
+class KernelChannel:
+    """A raw kernel websocket speaking Jupyter's protocol, as any web page could.
+
+    By default it speaks the ``v1`` binary protocol, as the page itself does; ``legacy=True``
+    speaks the older JSON-text protocol a hand-written client gets when it asks for none.
+    """
+
+    def __init__(self, url: str, timeout: float = 30, *, legacy: bool = False) -> None:
+        protocols = None if legacy else [V1_PROTOCOL]
+        self.ws = websocket.create_connection(url, timeout=timeout, subprotocols=protocols)
+        self.legacy = legacy
         self.session = uuid.uuid4().hex
         self.timeout = timeout
 
@@ -168,29 +194,24 @@ class KernelChannel:
 
     def send(self, msg_type: str, content: dict[str, Any], channel: str = "shell") -> str:
         msg_id = uuid.uuid4().hex
-        self.ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": msg_type,
-                        "session": self.session,
-                        "username": "forger",
-                        "version": "5.3",
-                        "date": "",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "content": content,
-                    "channel": channel,
-                    "buffers": [],
-                }
-            )
-        )
+        header = {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "session": self.session,
+            "username": "forger",
+            "version": "5.3",
+            "date": "",
+        }
+        if self.legacy:
+            self.ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {},
+                                     "content": content, "channel": channel, "buffers": []}))
+        else:
+            parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+            self.ws.send_binary(serialize_msg_to_ws_v1(parts, channel))
         return msg_id
 
     def messages(self) -> Iterator[dict[str, Any]]:
-        """Incoming JSON messages until the timeout (binary frames carry buffers; skipped)."""
+        """Incoming messages until the timeout (legacy binary frames carry buffers; skipped)."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             self.ws.settimeout(max(deadline - time.monotonic(), 0.01))
@@ -200,6 +221,11 @@ class KernelChannel:
                 return
             if isinstance(frame, str):
                 yield json.loads(frame)
+            elif not self.legacy:
+                channel, parts = deserialize_msg_from_ws_v1(frame)
+                header, parent, metadata, content = (json.loads(p) for p in parts[:4])
+                yield {"channel": channel, "header": header, "parent_header": parent,
+                       "metadata": metadata, "content": content, "buffers": parts[4:]}
 
     def replies_to(self, msg_id: str, until: str) -> list[dict[str, Any]]:
         """Every message whose parent is ``msg_id``, up to the first of type ``until``
@@ -216,17 +242,14 @@ class KernelChannel:
                 return got
         raise TimeoutError(f"no {until} for {msg_id} within {self.timeout} s")
 
-    def widget_states(self, comm_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
-        """comm id -> state of the given widgets, or of every live widget in the kernel.
+    def widget_states(self, comm_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """comm id -> state of the given widgets.
 
-        Each reply is broadcast to every client of the kernel, and a plotly FigureWidget's state
-        carries its multi-megabyte front-end bundle: ask for all of them once, then by id.
+        Only ask for widgets you know are small: every reply is broadcast to every client of the
+        kernel, and a plotly FigureWidget's state carries its 5 MB front-end bundle (``_esm``),
+        which an attached page would load again. Learn the ids from the page's own load
+        (``test_apps._watch_widget_states``).
         """
-        if comm_ids is None:
-            info = self.replies_to(
-                self.send("comm_info_request", {"target_name": "jupyter.widget"}), "comm_info_reply"
-            )[-1]
-            comm_ids = list(info["content"]["comms"])
         states: dict[str, dict[str, Any]] = {}
         for comm_id in comm_ids:
             mid = self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})

@@ -34,7 +34,7 @@ _spec.loader.exec_module(serve)  # type: ignore[union-attr]
 
 
 def _shutdown(voila: VoilaServer, kernel_id: str) -> None:
-    requests.delete(f"{voila.url}/api/kernels/{kernel_id}", timeout=30)
+    voila.shutdown_kernel(kernel_id)
 
 
 def test_root_opens_the_gallery_and_a_card_opens_its_app(
