@@ -254,8 +254,9 @@ class KernelChannel:
         for comm_id in comm_ids:
             mid = self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})
             for msg in self.replies_to(mid, "idle"):
-                if msg["header"]["msg_type"] == "comm_msg":
-                    states[comm_id] = msg["content"]["data"].get("state", {})
+                content = msg["content"]
+                if msg["header"]["msg_type"] == "comm_msg" and content.get("comm_id", comm_id) == comm_id:
+                    states.setdefault(comm_id, {}).update(content["data"].get("state", {}))
         return states
 
     def update(self, comm_id: str, state: dict[str, Any]) -> list[dict[str, Any]]:
