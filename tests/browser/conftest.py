@@ -103,3 +103,14 @@ def recorder(browser: object) -> Iterator[Recorder]:
     rec = Recorder(browser)
     yield rec
     rec.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the known failures of ``test_apps.KNOWN_CONTROL_FAILURES`` as non-strict xfail:
+    they still run, and an XPASS shows when they are fixed."""
+    from tests.browser.test_apps import KNOWN_CONTROL_FAILURES
+
+    for item in items:
+        for name, reason in KNOWN_CONTROL_FAILURES.items():
+            if item.name == f"test_main_control_changes_the_drawing[{name}]":
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=False))

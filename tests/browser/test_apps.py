@@ -196,9 +196,7 @@ KNOWN_CONTROL_FAILURES = {
 }
 
 
-def test_main_control_changes_the_drawing(app: App, request: pytest.FixtureRequest) -> None:
-    if app.name in KNOWN_CONTROL_FAILURES:
-        request.node.add_marker(pytest.mark.xfail(reason=KNOWN_CONTROL_FAILURES[app.name], strict=False))
+def test_main_control_changes_the_drawing(app: App) -> None:
     check, page = app.check, app.page
     control = _control(page, check["control"])
     assert control.count() == 1, (
