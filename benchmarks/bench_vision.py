@@ -14,29 +14,20 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
-from collections.abc import Callable
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground import cnn, conv, images
-from playground import device as devices
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # `python benchmarks/bench_vision.py` from anywhere
+    sys.path.insert(0, str(HERE.parent))
 
-
-def per_call(fn: Callable[[], object], reps: int, warmup: int = 2) -> float:
-    """Median seconds per call of ``fn`` over ``reps`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from benchmarks.run import timed  # noqa: E402
+from playground import cnn, conv, images  # noqa: E402
+from playground import device as devices  # noqa: E402
 
 
 def bench_conv_mode(mode: conv.Mode, reps: int, dev: torch.device) -> dict[str, object]:
@@ -54,8 +45,8 @@ def bench_conv_mode(mode: conv.Mode, reps: int, dev: torch.device) -> dict[str, 
         if dev.type == "cuda":
             torch.cuda.synchronize()
 
-    base = per_call(raw, reps * 3)
-    engine = per_call(lambda: conv.convolve(x, k, conv.ConvSpec(padding=1)), reps)
+    base = timed(raw, reps * 3, warmup=2)
+    engine = timed(lambda: conv.convolve(x, k, conv.ConvSpec(padding=1)), reps, warmup=2)
     explorer = ConvExplorer(image="china", kernel="sobel x")
     explorer.mode.value = mode
     explorer.padding.value = 1
@@ -65,7 +56,7 @@ def bench_conv_mode(mode: conv.Mode, reps: int, dev: torch.device) -> dict[str, 
         flip[0] = 1.0 - flip[0]
         explorer.kernel.cells[0].value = -1.0 + flip[0]  # one typed number: convolve, encode, redraw
 
-    widget = per_call(edit, reps)
+    widget = timed(edit, reps, warmup=2)
     assert explorer.notice.text == "", explorer.notice.text
     return dict(case=f"kernel edit, 427x640 {mode}", baseline="F.conv2d", baseline_ms=base * 1e3,
                 engine_ms=engine * 1e3, engine_ratio=engine / base, update_ms=widget * 1e3, update_ratio=widget / base)
@@ -84,7 +75,7 @@ def bench_cnn(reps: int, dev: torch.device) -> list[dict[str, object]]:
         if dev.type == "cuda":
             torch.cuda.synchronize()
 
-    base = per_call(raw, reps * 3)
+    base = timed(raw, reps * 3, warmup=2)
     rng = np.random.default_rng(0)
     view.pen_down(CANVAS / 2, CANVAS / 2)
 
@@ -92,7 +83,7 @@ def bench_cnn(reps: int, dev: torch.device) -> list[dict[str, object]]:
         view.stroke_to(*rng.uniform(20, CANVAS - 20, 2))  # paint the segment on the canvas and the ink
         view.update()  # probabilities + feature maps for the new ink
 
-    widget = per_call(segment, reps)
+    widget = timed(segment, reps, warmup=2)
     view.pen_up()
     return [dict(case="drawing stroke -> probabilities + maps", baseline="model.forward_maps", baseline_ms=base * 1e3,
                  engine_ms=float("nan"), engine_ratio=float("nan"), update_ms=widget * 1e3, update_ratio=widget / base)]
