@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--hidden", type=int, default=256)
     t.add_argument("--embed", type=int, default=64)
     t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
+    t.add_argument("--keep-best", action="store_true",
+                   help="save the weights of the evaluation with the lowest validation loss, not the last")
     t.add_argument("--minutes", type=float, default=None, help="wall-clock budget of training steps")
     t.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
     t.add_argument("--batch", type=int, default=32)
@@ -75,7 +78,7 @@ def train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         batch_size=args.batch, seq_len=args.seq, lr=args.lr, max_steps=args.steps,
         max_seconds=args.minutes * 60 if args.minutes else None, eval_every=args.eval_every,
-        sample_every=args.eval_every, seed=args.seed, device=args.device,
+        sample_every=args.eval_every, seed=args.seed, device=args.device, weight_decay=args.weight_decay,
     )
     trainer = Trainer(model, split.train_text, split.valid_text, config)
     out = Path(args.out)
@@ -84,12 +87,13 @@ def train(args: argparse.Namespace) -> int:
     snapshots: list[dict[str, Any]] = []
     started = time.time()
     last_print = [0.0]
+    best: dict[str, Any] = {}  # with --keep-best: step, valid_loss and weights of the best evaluation
 
     def progress(e: StepEvent) -> None:
         now = time.time()
         if now - last_print[0] > 2.0:
             last_print[0] = now
-            budget = f"/{args.minutes:.0f} min" if args.minutes else ""
+            budget = f"/{args.minutes:.0f}" if args.minutes else ""
             print(
                 f"\rstep {e.step:,}  loss {e.loss:.3f}  {e.chars_per_second:,.0f} chars/s  "
                 f"{(now - started) / 60:.1f}{budget} min on {e.device}", end="", file=sys.stderr, flush=True,
@@ -97,6 +101,9 @@ def train(args: argparse.Namespace) -> int:
 
     def snapshot(e: EvalEvent) -> None:
         print(f"\n[eval] step {e.step:,}  train {e.train_loss:.3f}  valid {e.val_loss:.3f}", file=sys.stderr)
+        if args.keep_best and e.val_loss < best.get("valid_loss", float("inf")):
+            best.update(step=e.step, valid_loss=e.val_loss,
+                        state={k: v.detach().clone() for k, v in model.state_dict().items()})
         if e.step in snap_steps:
             stem = out / f"{name}-step{e.step}"
             checkpoint.save(model, stem, {"step": e.step, "valid_loss": e.val_loss})
@@ -110,10 +117,15 @@ def train(args: argparse.Namespace) -> int:
     trainer.add_callback("on_step", progress)
     trainer.add_callback("on_eval", snapshot)
     trainer.add_callback("on_end", end)
-    for s in sorted(snap_steps):  # make sure snapshot steps are evaluated
-        if s % config.eval_every:
-            trainer.add_callback("on_step", _eval_at(trainer, s))
+    trainer.eval_steps |= snap_steps  # make sure snapshot steps are evaluated
     result = trainer.run()
+    final_step = result.step
+    last_eval = trainer.history.evals[-1][1] if trainer.history.evals else float("inf")
+    if best and best["valid_loss"] < last_eval:
+        model.load_state_dict(best["state"])
+        final_step = best["step"]
+        print(f"[keep-best] step {final_step:,} ({best['valid_loss']:.3f}) beat the end ({last_eval:.3f})",
+              file=sys.stderr)
     weights, info = checkpoint.save(model, out / name)
     reloaded = checkpoint.load(out / name)  # the figure recorded is that of the float16 file
     valid_loss = reloaded.evaluate(split.valid_text)
@@ -125,7 +137,8 @@ def train(args: argparse.Namespace) -> int:
         "train_chars": len(split.train_text),
         "valid_chars": len(split.valid_text),
         "valid_loss": valid_loss,
-        "steps": result.step,
+        "steps": final_step,
+        "trained_steps": result.step,
         "end": result.reason,
         "train_seconds": round(result.seconds, 1),
         "chars_per_second": round(result.chars_per_second),
@@ -138,14 +151,6 @@ def train(args: argparse.Namespace) -> int:
     print(json.dumps({k: meta[k] for k in ("valid_loss", "steps", "train_seconds", "chars_per_second")}))
     print(f"wrote {weights} and {info}")
     return 0
-
-
-def _eval_at(trainer: Trainer, step: int) -> Any:
-    def hook(e: StepEvent) -> None:
-        if e.step == step:
-            trainer._evaluate(e.loss)
-
-    return hook
 
 
 def sample(args: argparse.Namespace) -> int:

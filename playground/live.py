@@ -96,6 +96,7 @@ class Session:
         self.corpus: Corpus | None = None
         self.vocab: Vocab | None = None
         self._train_text = self._valid_text = ""
+        self._train_ids = torch.zeros(0, dtype=torch.long)
         threading.Thread(target=_warm_up, name="live-warm-up", daemon=True).start()
         if corpus is not None:
             self.set_corpus(corpus)
@@ -161,11 +162,13 @@ class Session:
         chosen = resolve(corpus)  # raises before anything changes
         parts = split_for_training(chosen)  # prepared while the old run goes on
         vocab = Vocab.from_text([parts.train_text, parts.valid_text])
+        ids = vocab.encode(parts.train_text).tensor()  # once per corpus, not on every start
         with self._control:
             was_live = self.running
             if was_live:
                 self._stop_locked(wait=30.0)
             self._train_text, self._valid_text = parts.train_text, parts.valid_text
+            self._train_ids = ids
             self.vocab = vocab
             self.corpus = chosen
             self.corpus_name = corpus if isinstance(corpus, str) else "user"
@@ -213,7 +216,7 @@ class Session:
         with torch.random.fork_rng(devices=[]):  # seeded weights, without touching the global generator
             torch.manual_seed(self.seed)
             model = CharLSTM(self.vocab, p.hidden, p.layers, p.embed)
-        trainer = LockedTrainer(model, self._train_text, self._valid_text, cfg)  # may raise; nothing changed yet
+        trainer = LockedTrainer(model, self._train_ids, self._valid_text, cfg)  # may raise; nothing changed yet
         with self._lock:
             self._run += 1
             run = self._run

@@ -25,6 +25,7 @@ MAX_SECONDS = 120.0  #: longer tunes are cut here when synthesised
 HARMONICS = (1.0, 0.5, 0.25, 0.12)  #: amplitude of partials 1..4: a soft, plucked timbre
 
 _TUNE_START = re.compile(r"^X:", re.MULTILINE)
+_METER = re.compile(r"^M:\s*(\d+)\s*/\s*(\d+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,43 @@ def split_tunes(text: str) -> list[str]:
     bounds = [*starts, len(text)]
     pieces = [text[a:b].strip("\n") for a, b in zip(bounds, bounds[1:])]
     return [p + "\n" for p in pieces if p.strip()]
+
+
+def default_unit_length(header: str) -> str:
+    """The unit note length the ABC 2.1 standard (section 3.1.7) implies when ``L:`` is absent.
+
+    A meter below 0.75 as a fraction (2/4, 5/8) means 1/16; anything else, including ``M:C``,
+    ``M:C|``, ``M:none`` or no meter at all, means 1/8.
+
+    Examples
+    --------
+    >>> default_unit_length("M:2/4"), default_unit_length("M:6/8"), default_unit_length("M:C|")
+    ('1/16', '1/8', '1/8')
+    """
+    m = _METER.search(header)
+    if m and int(m.group(2)) and int(m.group(1)) / int(m.group(2)) < 0.75:
+        return "1/16"
+    return "1/8"
+
+
+def with_standard_defaults(text: str) -> str:
+    """Each tune with what the ABC standard fills in, for music21, which does not.
+
+    A tune without an ``L:`` line gets the standard's default unit length (see
+    :func:`default_unit_length`) just before its ``K:`` line, and a reference line ``X:`` that
+    is not a number gets its tune's position (the number only tells tunes apart). Nothing else
+    changes: a tune that is wrong in any other way stays wrong.
+    """
+    out = []
+    for n, tune in enumerate(split_tunes(text), start=1):
+        lines = tune.rstrip("\n").split("\n")
+        head = _header_length(lines)
+        if lines[0].startswith("X:") and not lines[0][2:].strip().isdigit():
+            lines[0] = f"X:{n}"
+        if head and not any(line.startswith("L:") for line in lines[:head]):
+            lines.insert(head - 1, "L:" + default_unit_length("\n".join(lines[:head])))
+        out.append("\n".join(lines) + "\n")
+    return "".join(out)
 
 
 def _try_parse(abc: str) -> Any:
@@ -126,8 +164,10 @@ def _longest_tune_prefix(tune: str) -> str:
 def parse(text: str) -> Parsed:
     """Parse ABC text, falling back to its longest parsable prefix.
 
-    The prefix is cut at whole tunes first (all tunes before the first one that fails), and
-    then at whole lines inside that tune (its header through ``K:`` is always kept).
+    The standard's defaults are filled in first (:func:`with_standard_defaults`), so
+    ``prefix`` is cut from that text. The prefix is cut at whole tunes first (all tunes before
+    the first one that fails), and then at whole lines inside that tune (its header through
+    ``K:`` is always kept).
 
     Examples
     --------
@@ -135,10 +175,11 @@ def parse(text: str) -> Parsed:
     >>> p.complete, len(notes(p))
     (True, 6)
     """
-    whole = _try_parse(text)
+    filled = with_standard_defaults(text) if text.strip() else text
+    whole = _try_parse(filled)
     if whole is not None:
-        return Parsed(text, text, whole, True, "")
-    tunes = split_tunes(text)
+        return Parsed(text, filled, whole, True, "")
+    tunes = split_tunes(filled)
     good: list[str] = []
     for i, tune in enumerate(tunes):
         if _try_parse(tune) is not None:
@@ -252,8 +293,44 @@ def wav_bytes(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     return buffer.getvalue()
 
 
-def parse_rate(tunes: list[str]) -> float:
-    """The fraction of tunes that parse whole (0.0 for an empty list)."""
+def parse_rate(tunes: list[str], standard_defaults: bool = True) -> float:
+    """The fraction of tunes that parse whole (0.0 for an empty list).
+
+    With ``standard_defaults`` (as :func:`parse` does) each tune first gets what the ABC
+    standard implies (:func:`with_standard_defaults`); without, music21 reads it as written.
+    """
     if not tunes:
         return 0.0
-    return sum(_try_parse(t) is not None for t in tunes) / len(tunes)
+    fill = with_standard_defaults if standard_defaults else (lambda t: t)
+    return sum(_try_parse(fill(t)) is not None for t in tunes) / len(tunes)
+
+
+#: How tunes are written for the parse-rate figure (the widget's "measure" and the release).
+TUNE_PROMPT = "X:1\n"
+TUNE_CHARS = 600
+
+
+def write_tunes(model: Any, n: int, temperature: float, seed: int | None = None,
+                length: int = TUNE_CHARS) -> list[str]:
+    """``n`` tunes from a folk model, sampled together, each cut at the next ``X:`` line."""
+    from playground import sampling  # the engine's sampler; imported here to keep this light
+
+    texts = sampling.generate_many(model, TUNE_PROMPT, length, [temperature] * n, seed=seed)
+    return [split_tunes(TUNE_PROMPT + t)[0] for t in texts]
+
+
+def tune_report(tunes: list[str]) -> dict[str, float]:
+    """How tune-like a list of tunes is: parse rates, headers, and bars per tune.
+
+    ``parse_rate`` fills in the standard's defaults first, as the player does;
+    ``parse_rate_as_written`` gives music21 the text unchanged; ``with_meter_and_key`` is the
+    fraction whose header has both ``M:`` and ``K:``; ``bars`` is the mean count of bar lines.
+    """
+    n = max(len(tunes), 1)
+    return {
+        "tunes": len(tunes),
+        "parse_rate": parse_rate(tunes),
+        "parse_rate_as_written": parse_rate(tunes, standard_defaults=False),
+        "with_meter_and_key": sum("\nM:" in t and "\nK:" in t for t in tunes) / n,
+        "bars": sum(t.count("|") for t in tunes) / n,
+    }

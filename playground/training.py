@@ -124,14 +124,16 @@ class Trainer:
     """
 
     def __init__(
-        self, model: CharLSTM, train_text: str, valid_text: str, config: TrainConfig | None = None,
+        self, model: CharLSTM, train_text: str | torch.Tensor, valid_text: str, config: TrainConfig | None = None,
         callbacks: dict[str, list[Callable[[Any], None]]] | None = None,
     ) -> None:
         self.config = config or TrainConfig()
         cfg = self.config
         self.device = pick(cfg.device)
         self.model = model.to(self.device)
-        self.train_ids = model.vocab.encode(train_text).tensor()
+        self.train_ids = self._ids(model, train_text)
+        #: Steps evaluated besides every ``eval_every``-th (for snapshots at chosen steps).
+        self.eval_steps: set[int] = set()
         self.valid_text = valid_text[: cfg.eval_chars]
         if self.train_ids.numel() < cfg.seq_len + 2:
             raise TrainingConfigError(
@@ -159,6 +161,21 @@ class Trainer:
         self._streams = self._stream_offsets()
         self._state: State | None = None
         self._seconds = 0.0
+
+    @staticmethod
+    def _ids(model: CharLSTM, train: str | torch.Tensor) -> torch.Tensor:
+        """The training ids: ``train`` encoded with the model's vocabulary, or checked if already ids.
+
+        Passing ids encoded once (``vocab.encode(text).tensor()``) spares a start the seconds it
+        takes to encode a corpus of millions of characters.
+        """
+        if isinstance(train, str):
+            return model.vocab.encode(train).tensor()
+        if train.dtype != torch.long or train.dim() != 1:
+            raise TrainingConfigError(f"Training ids must be a 1-D tensor of int64, not {train.dim()}-D {train.dtype}.")
+        if train.numel() and not (int(train.min()) >= 0 and int(train.max()) < len(model.vocab)):
+            raise TrainingConfigError(f"Training ids must lie in [0, {len(model.vocab)}): the model's vocabulary.")
+        return train
 
     # ---------------------------------------------------------------- events
 
@@ -327,7 +344,7 @@ class Trainer:
             lr = self.optimizer.param_groups[0]["lr"]
             self.history.steps.append((self.step, loss))
             self._trigger("on_step", StepEvent(self.step, loss, lr, rate, device))
-            if self.step % cfg.eval_every == 0 or self.step == cfg.max_steps:
+            if self.step % cfg.eval_every == 0 or self.step == cfg.max_steps or self.step in self.eval_steps:
                 self._evaluate(loss)
             if self.step % cfg.sample_every == 0:
                 text = self.sample()

@@ -13,6 +13,10 @@ adds what a JSON file cannot express:
   (HTTP 503 with ``Retry-After``) instead of a kernel that would starve everyone else;
 * the websocket and HTTP body limits derived from the engine's own upload limit
   (``playground.corpora.MAX_UPLOAD_BYTES``) plus room for the message envelope;
+* plotly's widget bundle served once at ``/playground/static/widgetbundle.js`` (cached by the
+  browser) and imported by URL by every figure, instead of travelling inside each figure's
+  state (see ``widgets._common.FigureClass``);
+* the ``_xsrf`` cookie on every app page, so closing a tab shuts its kernel down;
 * the ``playground`` Voila template (``voila/templates/``), which drops the lab template's
   CDN stylesheets so the page makes no request beyond this server.
 
@@ -27,7 +31,9 @@ import os
 import sys
 from pathlib import Path
 
+import plotly
 import tornado.web
+from jupyter_server.utils import url_path_join
 from traitlets import Integer
 from traitlets.config import Config
 from voila.app import Voila
@@ -45,6 +51,11 @@ except ImportError:  # the engine's constant not there yet: same value
 #: any file the engine would accept reaches it (and gets its one-sentence refusal if too big).
 ENVELOPE_BYTES = 1024 * 1024
 MAX_MESSAGE_BYTES = MAX_UPLOAD_BYTES + ENVELOPE_BYTES
+
+#: plotly's front-end bundle for FigureWidget, served as a static file (see init_handlers).
+PLOTLY_BUNDLE_DIR = Path(plotly.__file__).parent / "package_data"
+PLOTLY_BUNDLE = "widgetbundle.js"
+PLOTLY_ROUTE = "playground/static/"
 
 FULL_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>The room is full</title>
@@ -71,6 +82,10 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         return max(len(km.list_kernel_ids()) - pooled, 0)
 
     async def get(self, path: str | None = None) -> None:
+        # Touching the token sets the ``_xsrf`` cookie. The page's unload beacon reads it to
+        # shut its kernel down (``/voila/api/shutdown``); without it the server refuses the
+        # beacon (403) and a closed tab's kernel lingers until the idle cull.
+        self.xsrf_token  # noqa: B018
         cap = self.settings.get("playground_max_kernels", 0)
         if cap and self.in_use() >= cap and self.current_user is not None:
             retry = self.settings.get("playground_retry_after", 30)
@@ -106,6 +121,9 @@ class PlaygroundVoila(Voila):
     retry_after = Integer(30, config=True, help="Seconds the 'room is full' page waits.")
 
     def init_settings(self) -> dict:
+        # Before super(): that creates the kernel manager, which starts the preheated kernels,
+        # and each kernel reads the bundle's URL from the environment it inherits.
+        os.environ["PLAYGROUND_PLOTLY_ESM"] = url_path_join(self.base_url, PLOTLY_ROUTE, PLOTLY_BUNDLE)
         settings = super().init_settings()
         settings["playground_max_kernels"] = self.max_kernels
         settings["playground_retry_after"] = self.retry_after
@@ -125,6 +143,10 @@ class PlaygroundVoila(Voila):
                     {"url": self.server_url.rstrip("/") + "/voila/render/index.ipynb"}
                 ]
             handlers.append((pattern, handler, *rest))
+        # One copy of plotly's bundle per browser, not one per figure in every message; the
+        # kernels learn its URL from the environment they inherit (widgets._common).
+        handlers.insert(0, (url_path_join(self.server_url, PLOTLY_ROUTE, f"({PLOTLY_BUNDLE})"),
+                            tornado.web.StaticFileHandler, {"path": str(PLOTLY_BUNDLE_DIR)}))
         return handlers
 
     def listen(self) -> None:

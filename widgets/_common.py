@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import logging
+import os
 from collections.abc import Iterator
 from copy import deepcopy
 from typing import Any
@@ -73,6 +75,34 @@ def guarded(notice: Notice, *, clear: bool = True) -> Iterator[None]:
         notice.show(f"Something went wrong ({type(err).__name__}): {err}", "error")
 
 
+#: Set by ``scripts/serve.py``: the URL path at which it serves plotly's widget bundle.
+PLOTLY_ESM_ENV = "PLAYGROUND_PLOTLY_ESM"
+
+#: The front-end code of a figure when the bundle is served: import it by URL, once per page.
+_LOADER = """\
+const bundle = await import(new URL(%s, document.baseURI).href);
+export default bundle.default;
+"""
+
+
+def _figure_class() -> type[go.FigureWidget]:
+    """``FigureWidget``, or under ``scripts/serve.py`` one that loads plotly's bundle by URL.
+
+    Each plain ``FigureWidget`` carries plotly's whole 5 MB bundle in its state and the page
+    evaluates it once per figure; a page with several figures on a busy machine then overruns
+    anywidget's 2-second start-up limit and a figure freezes ("Failed to initialize model").
+    Imported by URL, the browser fetches, caches and evaluates the bundle once per page.
+    """
+    url = os.environ.get(PLOTLY_ESM_ENV, "")
+    if not url:
+        return go.FigureWidget
+    return type("SharedBundleFigure", (go.FigureWidget,), {"_esm": _LOADER % json.dumps(url),
+                                                           "__module__": __name__})
+
+
+FigureClass = _figure_class()
+
+
 def figure(*traces: Any, height: int = 320, **layout: Any) -> go.FigureWidget:
     """A ``FigureWidget`` with the shared template and tight margins. Build once, update in place."""
     base: dict[str, Any] = dict(
@@ -81,7 +111,7 @@ def figure(*traces: Any, height: int = 320, **layout: Any) -> go.FigureWidget:
         margin=dict(l=50, r=20, t=40, b=40),
     )
     base.update(layout)
-    return go.FigureWidget(data=list(traces), layout=base)
+    return FigureClass(data=list(traces), layout=base)
 
 
 def sync_figures(root: w.Widget) -> None:

@@ -141,8 +141,6 @@ class MusicWidget(ShowsFigures, w.VBox):
         if self.model is None:
             return
         with guarded(self.notice):
-            texts = sampling.generate_many(self.model, "X:1\n", 500, [self.temperature.value] * 8,
-                                           seed=self.seed.value)
-            tunes = [music.split_tunes("X:1\n" + t)[0] for t in texts]
+            tunes = music.write_tunes(self.model, 8, self.temperature.value, seed=self.seed.value)
             rate = music.parse_rate(tunes)
             self.rate.value = f"{round(rate * len(tunes))} of {len(tunes)} tunes parse whole ({rate:.0%})."

@@ -80,10 +80,12 @@ class Recorder:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
         self.console: list[tuple[str, str]] = []
         self.outside: list[str] = []
+        self.requests: list[str] = []
         self.context.on("request", self._request)
 
     def _request(self, request: object) -> None:
         url = request.url  # type: ignore[attr-defined]
+        self.requests.append(url)
         parsed = urlparse(url)
         if parsed.scheme not in ("data", "blob") and parsed.hostname not in LOCAL_HOSTS:
             self.outside.append(url)

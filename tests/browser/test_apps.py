@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from scripts.serve import PLOTLY_BUNDLE, PLOTLY_BUNDLE_DIR
 from tests.browser.conftest import SCREENSHOTS, Recorder
 from tests.browser.harness import FIXTURES, NOTEBOOKS, KernelChannel, VoilaServer
 from widgets.gallery import read_card
@@ -48,6 +49,7 @@ class App:
     expected_widgets: int
     check: dict[str, str] = field(default_factory=dict)
     bounded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    largest_frame: list[int] = field(default_factory=lambda: [0])
 
 
 def _frame_content(payload: str | bytes) -> dict[str, Any] | None:
@@ -64,11 +66,13 @@ def _frame_content(payload: str | bytes) -> dict[str, Any] | None:
         return None
 
 
-def _watch_widget_states(page: Any, into: dict[str, dict[str, Any]]) -> None:
+def _watch_widget_states(page: Any, into: dict[str, dict[str, Any]], largest: list[int]) -> None:
     """Record the states of bounded controls as the page itself loads them from the kernel
-    (asking the kernel again would re-send every FigureWidget's megabytes of JavaScript)."""
+    (asking the kernel again would re-send every FigureWidget's megabytes of JavaScript),
+    and the size of the largest frame the page received."""
 
     def on_frame(payload: str | bytes) -> None:
+        largest[0] = max(largest[0], len(payload))
         content = _frame_content(payload) or {}
         data = content.get("data") or {}
         # ipywidgets 8 sends every state in one "update_states" reply on its control comm:
@@ -88,7 +92,8 @@ def _open(browser: Any, voila: VoilaServer, path: Path) -> App:
     rec = Recorder(browser)
     page = rec.new_page()
     bounded: dict[str, dict[str, Any]] = {}
-    _watch_widget_states(page, bounded)
+    largest = [0]
+    _watch_widget_states(page, bounded, largest)
     # Voila streams the page while the kernel runs the notebook: wait for the end of it.
     response = page.goto(voila.render_url(path.name), timeout=60_000, wait_until="commit")
     assert response is not None and response.status == 200, f"{path.name}: HTTP {response and response.status}"
@@ -104,7 +109,8 @@ def _open(browser: Any, voila: VoilaServer, path: Path) -> App:
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )
     card = read_card(path)
-    return App(path.name, page, rec, kernel_id, expected, {**DEFAULT_CHECK, **card.browser_check}, bounded)
+    return App(path.name, page, rec, kernel_id, expected, {**DEFAULT_CHECK, **card.browser_check}, bounded,
+               largest)
 
 
 _FAILED_TO_OPEN: dict[str, str] = {}
@@ -189,11 +195,9 @@ def _changed(target: Any, markup: str, pixels: bytes) -> bool:
     return target.inner_html() != markup or _pixels(target) != pixels
 
 
-#: Known failures, reported in the tracker (issue 8), still run: an XPASS shows the fix.
-KNOWN_CONTROL_FAILURES = {
-    "03_classical_ml": "the classical grid's FigureWidgets sometimes stop taking updates in the "
-    "browser (anywidget's 2 s model-init timeout while each figure loads plotly's bundle)",
-}
+#: Known failures, reported in the tracker, still run as non-strict xfail: an XPASS shows the
+#: fix. (03_classical_ml was here until plotly's bundle was served once per page.)
+KNOWN_CONTROL_FAILURES: dict[str, str] = {}
 
 
 def test_main_control_changes_the_drawing(app: App) -> None:
@@ -219,6 +223,16 @@ def test_main_control_changes_the_drawing(app: App) -> None:
         f"{app.name}: {check['action']} on {check['control']} changed nothing in "
         f"{check['expect_change']} (console errors since load: {problems})"
     )
+
+
+def test_plotly_bundle_is_fetched_once_not_sent_per_figure(app: App) -> None:
+    """Every figure imports plotly's bundle from one URL (fetched once per page), so no
+    websocket frame carries its 5 MB: per figure, that is what overran anywidget's 2 s start."""
+    figures = app.page.locator(".js-plotly-plot").count()
+    fetched = [u for u in app.recorder.requests if u.endswith("/playground/static/widgetbundle.js")]
+    assert len(fetched) == (1 if figures else 0), f"{app.name}: {figures} figures, bundle fetched {fetched}"
+    bundle = (PLOTLY_BUNDLE_DIR / PLOTLY_BUNDLE).stat().st_size
+    assert app.largest_frame[0] < bundle, f"{app.name}: a {app.largest_frame[0]:,}-byte websocket frame"
 
 
 def test_no_request_leaves_localhost(app: App) -> None:

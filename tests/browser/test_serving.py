@@ -137,6 +137,26 @@ def test_preheated_kernel_is_used(voila: VoilaServer) -> None:
     pytest.fail("hello.ipynb never got a pre-heated kernel:\n" + voila.log()[-3000:])
 
 
+def test_closing_the_tab_shuts_its_kernel_down(voila: VoilaServer, recorder: Recorder) -> None:
+    """The page's unload beacon carries the ``_xsrf`` cookie serve.py sets, so the server takes
+    it: a visitor who leaves frees their seat at once, not at the idle cull 20 minutes later."""
+    page: Any = recorder.new_page()
+    page.goto(voila.render_url("hello.ipynb"), timeout=120_000)
+    page.wait_for_selector(".jupyter-widgets", timeout=120_000)
+    kid = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    assert any(c["name"] == "_xsrf" and c["value"] for c in recorder.context.cookies())
+
+    def alive() -> bool:  # Voila serves no kernel listing; its log names each shutdown
+        return f"Kernel shutdown: {kid}" not in voila.log()
+
+    assert alive()
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 30
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not alive(), f"kernel {kid} outlived its closed tab:\n" + voila.log()[-2000:]
+
+
 def test_execute_request_on_the_kernel_websocket_is_refused(voila: VoilaServer, tmp_path: Path) -> None:
     html = requests.get(voila.render_url("hello.ipynb"), timeout=120).text
     kid = kernel_id_in(html)

@@ -129,3 +129,34 @@ def test_bad_settings(vocab: Vocab, overrides: dict[str, object], needle: str) -
 def test_unknown_event_name(vocab: Vocab) -> None:
     with pytest.raises(ValueError, match="on_step"):
         make(vocab).add_callback("on_epoch", print)
+
+
+def test_pre_encoded_ids_train_exactly_like_the_text(vocab: Vocab) -> None:
+    from_text = make(vocab)
+    from_text.run()
+    torch.manual_seed(0)
+    model = CharLSTM(vocab, hidden=32, layers=1, embed=8)
+    cfg = from_text.config
+    from_ids = Trainer(model, vocab.encode(TINY_TEXT).tensor(), VALID, cfg)
+    from_ids.run()
+    assert from_ids.history.steps == from_text.history.steps
+    assert from_ids.history.evals == from_text.history.evals
+
+
+@pytest.mark.parametrize("ids, needle", [
+    (torch.zeros(100, dtype=torch.int32), "int64"),
+    (torch.zeros(2, 50, dtype=torch.long), "1-D"),
+    (torch.full((100,), 10_000, dtype=torch.long), "vocabulary"),
+    (torch.full((100,), -1, dtype=torch.long), "vocabulary"),
+])
+def test_bad_pre_encoded_ids_are_refused(vocab: Vocab, ids: torch.Tensor, needle: str) -> None:
+    model = CharLSTM(vocab, hidden=8, layers=1, embed=4)
+    with pytest.raises(TrainingConfigError, match=needle):
+        Trainer(model, ids, VALID, TrainConfig(device="cpu"))
+
+
+def test_extra_eval_steps_are_evaluated(vocab: Vocab) -> None:
+    trainer = make(vocab, max_steps=30, eval_every=20)
+    trainer.eval_steps = {7, 13}
+    trainer.run()
+    assert [s for s, _ in trainer.history.evals] == [7, 13, 20, 30]

@@ -241,3 +241,22 @@ def test_presets_offered_by_device() -> None:
     cpu = live.presets_for(torch.device("cpu"))
     assert cpu and all(not live.PRESETS[n].gpu for n in cpu)
     assert live.presets_for(torch.device("cuda")) == list(live.PRESETS)
+
+
+def test_a_corpus_is_encoded_once_not_on_every_start(session: live.Session, verse_corpus) -> None:
+    session.start()
+    first = session.trainer
+    session.stop()
+    session.start()
+    second = session.trainer
+    session.stop()
+    assert first is not None and second is not None and first is not second
+    assert second.train_ids is first.train_ids  # the same tensor: the second start encoded nothing
+    assert session.vocab is not None
+    assert second.train_ids.tolist() == session.vocab.encode(session.train_text).ids
+    session.set_corpus(verse_corpus)  # a new corpus is encoded anew, with its own vocabulary
+    session.start()
+    third = session.trainer
+    session.stop()
+    assert third is not None and third.train_ids is not first.train_ids
+    assert third.train_ids.tolist() == session.vocab.encode(session.train_text).ids
