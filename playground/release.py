@@ -3,7 +3,8 @@
 ``python -m playground release runs/shakespeare --name shakespeare`` copies the final model
 and its snapshots, evaluates every snapshot on the whole held-out text (the same documents
 the final figure uses) and writes a sample for each, so a slider can walk from gibberish to
-verse with no training at all.
+verse with no training at all. For the folk model it also records how many of 32 tunes it
+writes parse with music21 (:func:`playground.music.tune_report`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from playground import checkpoint, corpora, sampling
+from playground import checkpoint, corpora, music, sampling
 
 SAMPLE_CHARS = 300
 SAMPLE_TEMPERATURE = 0.8
+#: How many tunes the folk model writes for its recorded parse rate (seed 0).
+TUNES = 32
 
 
 def release(run_dir: str | Path, name: str, out: str | Path) -> list[dict[str, Any]]:
@@ -44,6 +47,11 @@ def release(run_dir: str | Path, name: str, out: str | Path) -> list[dict[str, A
         (out / f"{snap['file']}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
         rows.append({"step": meta["step"], "valid_loss": meta["valid_loss"]})
     final_meta["snapshots"] = rows
+    if final_meta["corpus"] == "folk":  # how many of its tunes music21 reads
+        model = checkpoint.load(run_dir / name)
+        tunes = music.write_tunes(model, TUNES, SAMPLE_TEMPERATURE, seed=0)
+        final_meta["tunes"] = {**music.tune_report(tunes), "temperature": SAMPLE_TEMPERATURE, "seed": 0,
+                               "prompt": music.TUNE_PROMPT, "chars": music.TUNE_CHARS}
     shutil.copyfile(run_dir / f"{name}.safetensors", out / f"{name}.safetensors")
     (out / f"{name}.json").write_text(json.dumps(final_meta, indent=1, ensure_ascii=False) + "\n")
     rows.append({"step": final_meta["steps"], "valid_loss": final_meta["valid_loss"]})

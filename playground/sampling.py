@@ -109,17 +109,29 @@ def _prompt_ids(model: CharLSTM, prompt: str) -> torch.Tensor:
     return torch.tensor(ids, dtype=torch.long, device=model.device)
 
 
+def known(logits: torch.Tensor) -> torch.Tensor:
+    """Float logits with the unknown character (id 0) ruled out: it is never written.
+
+    Id 0 stands for every character the model never saw; an undertrained model still gives it
+    some probability, and sampling it would print a replacement character.
+    """
+    z = logits.float().clone()
+    z[..., 0] = -math.inf
+    return z
+
+
 @torch.no_grad()
 def prime(model: CharLSTM, prompt: str, batch: int = 1) -> tuple[torch.Tensor, State]:
     """Read ``prompt`` and return the logits for the next character ``(B, V)`` and the state.
 
     Unseen characters are skipped; an empty prompt (or one of only unseen characters) is primed
     with a newline, the start of a document. Longer than ``CONTEXT_CHARS``, only the end is read.
+    The unknown character is ruled out of the logits (:func:`known`).
     """
     model.eval()
     ids = _prompt_ids(model, prompt).unsqueeze(0).expand(batch, -1)  # (B, T)
     logits, state = model(ids)
-    return logits[:, -1].float(), state
+    return known(logits[:, -1]), state
 
 
 @dataclass(frozen=True)

@@ -47,3 +47,18 @@ def test_snapshots_walk_from_gibberish_to_verse() -> None:
         return sum(w.strip(".,;:!?'").lower() in words for w in text.split())
 
     assert real(snaps[0].sample) < real(snaps[-1].sample)
+
+
+def test_most_folk_tunes_parse_and_look_like_tunes() -> None:
+    """The folk model's tunes, written as the music widget writes them: most parse with
+    music21, have a meter and a key, and have bars; the release recorded the same measure."""
+    from playground import music
+
+    model = pretrained.load("folk", device="cpu")
+    recorded = pretrained.info("folk")["tunes"]
+    tunes = music.write_tunes(model, 12, recorded["temperature"], seed=recorded["seed"])
+    report = music.tune_report(tunes)
+    assert report["parse_rate"] > 0.5, (report, tunes[:2])
+    assert report["with_meter_and_key"] > 0.5, (report, tunes[:2])
+    assert report["bars"] >= 8
+    assert recorded["tunes"] == 32 and recorded["parse_rate"] > 0.5

@@ -77,7 +77,7 @@ def test_bad_settings_raise_a_sentence(tiny_model: CharLSTM, kwargs: dict[str, o
 def test_distribution_matches_the_model(tiny_model: CharLSTM) -> None:
     chars, probs = sampling.distribution(tiny_model, "To be, or not")
     trace = tiny_model.trace("To be, or not")
-    torch.testing.assert_close(probs, torch.softmax(trace.logits[-1], -1), atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(probs, torch.softmax(sampling.known(trace.logits[-1]), -1), atol=1e-6, rtol=1e-5)
     assert chars == tiny_model.vocab.chars and float(probs.sum()) == pytest.approx(1.0)
     d = sampling.next_distribution(tiny_model, "To be, or not", temperature=0.5, top_k=3)
     assert len(d.top(10)) == 10 and sum(p > 0 for _, p in d.top(10)) == 3
@@ -132,3 +132,23 @@ def test_draw_follows_the_distribution() -> None:
     gen = torch.Generator().manual_seed(0)
     counts = torch.bincount(sampling.draw(probs, gen), minlength=3) / 20_000
     torch.testing.assert_close(counts, torch.tensor([0.7, 0.2, 0.1]), atol=0.015, rtol=0)
+
+
+def test_the_unknown_character_is_never_written(tiny_model: CharLSTM) -> None:
+    """Even a model that prefers id 0 (unseen characters) above all never samples it."""
+    from playground import fastsample
+
+    with torch.no_grad():
+        tiny_model.head.bias[0] += 50.0  # id 0 would win almost every draw
+    try:
+        chars, probs = sampling.distribution(tiny_model, "To be")
+        assert chars[0] == "\ufffd" and float(probs[0]) == 0.0
+        assert float(probs.sum()) == pytest.approx(1.0)
+        for t in (0.0, 0.7, 1.5):
+            assert "\ufffd" not in sampling.generate(tiny_model, "To be", 80, t, seed=1)
+        naive = fastsample.naive_stream_batch(tiny_model, "To be", 80, [1.0, 2.0], None, None, 1)
+        assert all(c != "\ufffd" for step in naive for c, _ in step)
+        assert all("\ufffd" not in t for t in sampling.generate_many(tiny_model, "To be", 80, [1.0, 2.0], seed=1))
+    finally:
+        with torch.no_grad():
+            tiny_model.head.bias[0] -= 50.0
