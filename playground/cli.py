@@ -6,6 +6,7 @@ import argparse
 import json
 import platform
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -118,7 +119,14 @@ def train(args: argparse.Namespace) -> int:
     trainer.add_callback("on_eval", snapshot)
     trainer.add_callback("on_end", end)
     trainer.eval_steps |= snap_steps  # make sure snapshot steps are evaluated
-    result = trainer.run()
+    # Ctrl-C (or SIGTERM) ends the run after the step in flight; it is still evaluated and saved.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: trainer.stop(wait=None))
+    try:
+        result = trainer.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
     final_step = result.step
     last_eval = trainer.history.evals[-1][1] if trainer.history.evals else float("inf")
     if best and best["valid_loss"] < last_eval:

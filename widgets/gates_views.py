@@ -12,7 +12,7 @@ from typing import Any
 import plotly.graph_objects as go
 import torch
 
-from playground import interpret
+from playground import interpret, sampling
 from playground.interpret import QUANTITIES, QUANTITY_NAMES, Unit
 from playground.model import Trace
 from widgets._common import figure
@@ -91,7 +91,7 @@ def heat_data(trace: Trace, layer: int, start: int) -> dict[str, Any]:
 def step_data(trace: Trace, layer: int, t: int) -> dict[str, Any]:
     """The quantities of ``layer`` at character ``t`` ``(6, H)`` and the distribution it predicts."""
     z = torch.stack([interpret.quantity(trace, layer, q)[t] for q in QUANTITIES])  # (6, H)
-    probs = torch.softmax(trace.logits[t].float(), dim=-1)  # (V,) the character after t, at T = 1
+    probs = torch.softmax(sampling.known(trace.logits[t]), dim=-1)  # (V,) the next character, T = 1
     n = min(TOP, probs.numel())
     idx = torch.topk(probs, n).indices.tolist()
     return dict(z=z.numpy(), rows=[QUANTITY_NAMES[q] for q in QUANTITIES], idx=idx,

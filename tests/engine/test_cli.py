@@ -41,3 +41,32 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().err.strip() == "error: This text has 9 characters; at least 500 are needed to learn from."
     assert main(["sample", "nonexistent-model"]) == 2
     assert "shakespeare, python, folk" in capsys.readouterr().err
+
+
+def test_sigterm_ends_a_run_that_is_still_saved(tmp_path: Path) -> None:
+    """A long run stopped early (Ctrl-C, SIGTERM) keeps what it learned: evaluated and saved."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text("\n\n".join([TINY_TEXT] * 3))
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "playground", "train", "--corpus", str(corpus), "--layers", "1",
+         "--hidden", "16", "--embed", "8", "--minutes", "10", "--batch", "4", "--seq", "16",
+         "--eval-every", "1000", "--threads", "1", "--device", "cpu", "--out", str(out), "--name", "poem"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 120
+    seen = ""
+    while "step " not in seen and time.monotonic() < deadline:  # training has begun
+        seen += proc.stderr.read(1)
+    proc.send_signal(signal.SIGTERM)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stdout
+    meta = checkpoint.read_meta(out / "poem")
+    assert meta["end"] == "stopped" and meta["steps"] >= 1
+    assert meta["valid_loss"] > 0 and (out / "poem.safetensors").exists()
