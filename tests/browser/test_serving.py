@@ -137,6 +137,51 @@ def test_preheated_kernel_is_used(voila: VoilaServer) -> None:
     pytest.fail("hello.ipynb never got a pre-heated kernel:\n" + voila.log()[-3000:])
 
 
+def _slide_count(path: Path) -> int:
+    """Slides as the notebook's metadata cuts them: a new one at each slide or subslide."""
+    import json
+
+    kinds = [(c["metadata"].get("slideshow") or {}).get("slide_type", "-")
+             for c in json.loads(path.read_text())["cells"]]
+    kinds = [k for k in kinds if k not in ("skip", "notes")]
+    return sum(1 for i, k in enumerate(kinds) if i == 0 or k in ("slide", "subslide"))
+
+
+def test_live_slides_follow_the_slide_metadata_with_widgets_live(voila: VoilaServer, recorder: Recorder) -> None:
+    """?slides shows one slide at a time, cut by the notebook's metadata; PageDown (a clicker)
+    moves on; the widgets on a slide are live; Escape and the button give the page back."""
+    name = "01_neuron.ipynb"
+    page: Any = recorder.new_page()
+    page.goto(voila.render_url(name) + "?slides", timeout=120_000)
+    page.wait_for_selector(".jupyter-widgets", state="attached", timeout=120_000)
+    cells = page.locator("#rendered_cells [cell-index]")
+    want = _slide_count(voila.root / name)
+    assert page.evaluate("np_slides.count()") == want and page.inner_text("#np-slide-count") == f"1 / {want}"
+    visible = [cells.nth(i).is_visible() for i in range(cells.count())]
+    assert visible[0] and not all(visible), visible  # the title slide only
+    for _ in range(want):  # to the first slide with a figure
+        if page.locator(".js-plotly-plot:visible").count():
+            break
+        page.keyboard.press("PageDown")
+    plot = page.locator(".js-plotly-plot:visible").first
+    assert plot.count() == 1 and plot.bounding_box()["width"] > 300  # sized although it was hidden
+    before, at = plot.inner_html(), page.evaluate("np_slides.current()")
+    handle = page.locator(".np-neuron-x1 .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")  # the arrow keys stay with the slider, not the slides
+    page.wait_for_function("([el, html]) => el.innerHTML !== html", arg=[plot.element_handle(), before],
+                           timeout=30_000)
+    assert page.evaluate("np_slides.current()") == at > 0
+    page.keyboard.press("Escape")
+    assert all(cells.nth(i).is_visible() for i in range(cells.count()))
+    page.get_by_role("button", name="Slides").click()
+    assert page.inner_text("#np-slide-count").endswith(f"/ {want}")
+    errors = [(k, t) for k, t in recorder.console if k in ("error", "pageerror")]
+    assert errors == [], errors
+    voila.shutdown_kernel(page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"))
+
+
 def test_closing_the_tab_shuts_its_kernel_down(voila: VoilaServer, recorder: Recorder) -> None:
     """The page's unload beacon carries the ``_xsrf`` cookie serve.py sets, so the server takes
     it: a visitor who leaves frees their seat at once, not at the idle cull 20 minutes later."""
