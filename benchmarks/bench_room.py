@@ -163,6 +163,22 @@ async def room(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Rows for ``benchmarks/run.py``: 3 sessions x 5 moves quick, 20 x 20 in full."""
+    from benchmarks.run import row
+
+    sessions, moves = (3, 5) if quick else (20, 20)
+    r = main(["--sessions", str(sessions), "--moves", str(moves)])
+    a, t = r["alone"], r["together"]
+    return [
+        row(f"slider round trip, {sessions} sessions at once (median)", t["median"] * 1e3, "ms",
+            "one session alone", a["median"] * 1e3, notes=f"{t['working']}/{sessions} sessions got every redraw"),
+        row(f"slider round trip, {sessions} sessions at once (p95)", t["p95"] * 1e3, "ms",
+            "one session alone", a["p95"] * 1e3),
+        row("memory per kernel (PSS)", r["pss_mb"], "MB", "RSS", r["rss_mb"]),
+    ]
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--app", default="07_sampling.ipynb", choices=sorted(CONTROLS))
