@@ -31,7 +31,6 @@ import os
 import sys
 from pathlib import Path
 
-import plotly
 import tornado.web
 from jupyter_server.utils import url_path_join
 from traitlets import Integer
@@ -41,6 +40,11 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `python scripts/serve.py` from a checkout that is not installed
+    sys.path.insert(0, str(REPO))
+
+from widgets._common import PLOTLY_ESM_ENV  # noqa: E402
+from widgets.server_extension import BUNDLE, BUNDLE_DIR, ROUTE  # noqa: E402
 
 try:
     from playground.corpora import MAX_UPLOAD_BYTES
@@ -52,10 +56,9 @@ except ImportError:  # the engine's constant not there yet: same value
 ENVELOPE_BYTES = 1024 * 1024
 MAX_MESSAGE_BYTES = MAX_UPLOAD_BYTES + ENVELOPE_BYTES
 
-#: plotly's front-end bundle for FigureWidget, served as a static file (see init_handlers).
-PLOTLY_BUNDLE_DIR = Path(plotly.__file__).parent / "package_data"
-PLOTLY_BUNDLE = "widgetbundle.js"
-PLOTLY_ROUTE = "playground/static/"
+#: plotly's front-end bundle for FigureWidget, served as a static file (see init_handlers);
+#: the same route as the Jupyter Server extension ``widgets.server_extension`` (Binder, JupyterLab).
+PLOTLY_BUNDLE_DIR, PLOTLY_BUNDLE, PLOTLY_ROUTE = BUNDLE_DIR, BUNDLE, ROUTE
 
 FULL_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>The room is full</title>
@@ -123,7 +126,7 @@ class PlaygroundVoila(Voila):
     def init_settings(self) -> dict:
         # Before super(): that creates the kernel manager, which starts the preheated kernels,
         # and each kernel reads the bundle's URL from the environment it inherits.
-        os.environ["PLAYGROUND_PLOTLY_ESM"] = url_path_join(self.base_url, PLOTLY_ROUTE, PLOTLY_BUNDLE)
+        os.environ[PLOTLY_ESM_ENV] = url_path_join(self.base_url, PLOTLY_ROUTE, PLOTLY_BUNDLE)
         settings = super().init_settings()
         settings["playground_max_kernels"] = self.max_kernels
         settings["playground_retry_after"] = self.retry_after

@@ -279,3 +279,61 @@ def test_token_cap_polite_page_and_idle_culling(small_room: VoilaServer) -> None
     assert re.search(r"[Cc]ulling", small_room.log())
     again = requests.get(url + "?token=s3cret", timeout=120)
     assert again.status_code == 200
+
+
+def test_binder_path_serves_plotly_bundle_once(tmp_path: Path, recorder: Recorder) -> None:
+    """Binder and JupyterLab run Voila as a Jupyter Server extension, not scripts/serve.py:
+    there the ``widgets.server_extension`` extension (enabled by binder/postBuild) serves plotly's
+    bundle once, and the kernels' figures import it instead of carrying it in every frame."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.browser.harness import REPO, build_root, free_port
+    from tests.browser.test_apps import BUNDLE_HEAD
+
+    root = build_root(tmp_path / "root", real=False)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"widgets.server_extension": True}}}))
+    (config / "voila.json").write_text(json.dumps({"VoilaConfiguration": {"template": "playground"}}))  # as postBuild
+    port = free_port()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_PATH=str(REPO), PYTHONPATH=str(REPO),
+               PLAYGROUND_DEVICE="cpu")
+    env.pop("PLAYGROUND_PLOTLY_ESM", None)
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", f"--port={port}", "--ServerApp.token=", "--no-browser",
+         f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        url = f"http://localhost:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                requests.get(url + "/api/status", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert requests.get(url + "/playground/static/widgetbundle.js", timeout=30).status_code == 200
+        frames: list[bool] = []
+        page: Any = recorder.new_page()
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda p: frames.append(BUNDLE_HEAD in (p.encode() if isinstance(p, str) else p))))
+        page.goto(url + "/voila/render/hello.ipynb", timeout=120_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+        fetched = [u for u in recorder.requests if u.endswith("/playground/static/widgetbundle.js")]
+        assert len(fetched) == 1 and frames and not any(frames)
+        errors = [(k, t) for k, t in recorder.console if k in ("error", "pageerror")]
+        # Voila's server extension points MathJax 2 at cdnjs (offline here: "not resolved");
+        # widgets/server_extension.py says so. Anything else is a failure.
+        errors = [(k, t) for k, t in errors if "ERR_NAME_NOT_RESOLVED" not in t]
+        assert errors == [], errors
+        assert all("mathjax" in u for u in recorder.outside), recorder.outside
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+        log.close()
