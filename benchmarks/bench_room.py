@@ -36,6 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.bench_delivery import READY_JS, p95  # noqa: E402
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, OFFLINE_ARGS, VoilaServer, build_root  # noqa: E402
 
 #: app -> (slider handle to press, element whose markup must change)
@@ -44,12 +45,7 @@ CONTROLS = {
                           ".np-sampler .js-plotly-plot"),
     "hello.ipynb": (".widget-slider:has(.widget-label:text-is('Bars')) .noUi-handle", ".js-plotly-plot"),
 }
-READY_JS = "n => document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length >= n"
 CHANGED_JS = "([sel, html]) => document.querySelector(sel).innerHTML !== html"
-
-
-def p95(xs: list[float]) -> float:
-    return sorted(xs)[max(int(round(0.95 * len(xs))) - 1, 0)] if xs else float("nan")
 
 
 def _kb(pid: int, field: str, name: str) -> int:
@@ -153,7 +149,7 @@ async def room(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "app": args.app, "sessions": args.sessions, "moves": args.moves, "open_seconds": opened_s,
         "alone": {"median": statistics.median(alone), "p95": p95(alone), "lost": alone_lost},
-        "together": {"median": statistics.median(flat) if flat else float("nan"), "p95": p95(flat),
+        "together": {"median": statistics.median(flat) if flat else float("nan"), "p95": p95(flat) if flat else float("nan"),
                      "lost": sum(lost for _, lost in together),
                      "working": sum(lost == 0 for _, lost in together)},
         "kernels": len(memory),

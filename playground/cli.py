@@ -120,13 +120,12 @@ def train(args: argparse.Namespace) -> int:
     trainer.add_callback("on_end", end)
     trainer.eval_steps |= snap_steps  # make sure snapshot steps are evaluated
     # Ctrl-C (or SIGTERM) ends the run after the step in flight; it is still evaluated and saved.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: trainer.stop(wait=None))
+    previous = {sig: signal.signal(sig, lambda *_: trainer.stop(wait=None)) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         result = trainer.run()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     final_step = result.step
     last_eval = trainer.history.evals[-1][1] if trainer.history.evals else float("inf")
     if best and best["valid_loss"] < last_eval:

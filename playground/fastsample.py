@@ -137,13 +137,6 @@ _FUSED_LOCK = threading.Lock()
 
 
 @torch.inference_mode()
-def _known_bias(bias: torch.Tensor) -> torch.Tensor:
-    """The head's bias with the unknown character ruled out, as ``sampling.known`` does."""
-    out = bias.clone()
-    out[0] = -math.inf
-    return out
-
-
 def _fuse(model: CharLSTM) -> FusedWeights:
     cfg = model.config
     order = _gate_order(cfg.hidden, model.device)
@@ -156,7 +149,7 @@ def _fuse(model: CharLSTM) -> FusedWeights:
         bs.append(b[order].contiguous())
     return FusedWeights(
         table, w_hh0[order].t().contiguous(), tuple(ws), tuple(bs),
-        model.head.weight.detach().t().contiguous(), _known_bias(model.head.bias.detach()),
+        model.head.weight.detach().t().contiguous(), sampling.known(model.head.bias.detach()),
         cfg.hidden, cfg.layers, cfg.vocab_size,
     )
 

@@ -32,7 +32,6 @@ import sys
 from pathlib import Path
 
 import tornado.web
-from jupyter_server.utils import url_path_join
 from traitlets import Integer
 from traitlets.config import Config
 from voila.app import Voila
@@ -43,8 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `python scripts/serve.py` from a checkout that is not installed
     sys.path.insert(0, str(REPO))
 
-from widgets._common import PLOTLY_ESM_ENV  # noqa: E402
-from widgets.server_extension import BUNDLE, BUNDLE_DIR, ROUTE  # noqa: E402
+from widgets.server_extension import bundle_handler, publish_bundle_url  # noqa: E402
 
 try:
     from playground.corpora import MAX_UPLOAD_BYTES
@@ -55,10 +53,6 @@ except ImportError:  # the engine's constant not there yet: same value
 #: any file the engine would accept reaches it (and gets its one-sentence refusal if too big).
 ENVELOPE_BYTES = 1024 * 1024
 MAX_MESSAGE_BYTES = MAX_UPLOAD_BYTES + ENVELOPE_BYTES
-
-#: plotly's front-end bundle for FigureWidget, served as a static file (see init_handlers);
-#: the same route as the Jupyter Server extension ``widgets.server_extension`` (Binder, JupyterLab).
-PLOTLY_BUNDLE_DIR, PLOTLY_BUNDLE, PLOTLY_ROUTE = BUNDLE_DIR, BUNDLE, ROUTE
 
 FULL_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>The room is full</title>
@@ -126,7 +120,7 @@ class PlaygroundVoila(Voila):
     def init_settings(self) -> dict:
         # Before super(): that creates the kernel manager, which starts the preheated kernels,
         # and each kernel reads the bundle's URL from the environment it inherits.
-        os.environ[PLOTLY_ESM_ENV] = url_path_join(self.base_url, PLOTLY_ROUTE, PLOTLY_BUNDLE)
+        publish_bundle_url(self.base_url)
         settings = super().init_settings()
         settings["playground_max_kernels"] = self.max_kernels
         settings["playground_retry_after"] = self.retry_after
@@ -147,9 +141,9 @@ class PlaygroundVoila(Voila):
                 ]
             handlers.append((pattern, handler, *rest))
         # One copy of plotly's bundle per browser, not one per figure in every message; the
-        # kernels learn its URL from the environment they inherit (widgets._common).
-        handlers.insert(0, (url_path_join(self.server_url, PLOTLY_ROUTE, f"({PLOTLY_BUNDLE})"),
-                            tornado.web.StaticFileHandler, {"path": str(PLOTLY_BUNDLE_DIR)}))
+        # kernels learn its URL from the environment they inherit (widgets._common). The
+        # same route as the Jupyter Server extension ``widgets.server_extension`` (Binder).
+        handlers.insert(0, bundle_handler(self.server_url))
         return handlers
 
     def listen(self) -> None:

@@ -75,7 +75,7 @@ def guarded(notice: Notice, *, clear: bool = True) -> Iterator[None]:
         notice.show(f"Something went wrong ({type(err).__name__}): {err}", "error")
 
 
-#: Set by ``scripts/serve.py``: the URL path at which it serves plotly's widget bundle.
+#: Set by ``scripts/serve.py`` and ``widgets.server_extension``: where plotly's bundle is served.
 PLOTLY_ESM_ENV = "PLAYGROUND_PLOTLY_ESM"
 
 #: The front-end code of a figure when the bundle is served: import it by URL, once per page.

@@ -29,16 +29,28 @@ BUNDLE = "widgetbundle.js"
 ROUTE = "playground/static/"
 
 
+def bundle_handler(server_url: str) -> tuple[str, Any, dict[str, str]]:
+    """The tornado route serving the bundle under ``server_url`` (a cached static file)."""
+    import tornado.web
+    from jupyter_server.utils import url_path_join
+
+    return url_path_join(server_url, ROUTE, f"({BUNDLE})"), tornado.web.StaticFileHandler, {"path": str(BUNDLE_DIR)}
+
+
+def publish_bundle_url(base_url: str) -> str:
+    """Tell the kernels started from now on where the page finds the bundle; returns the URL path."""
+    from jupyter_server.utils import url_path_join
+
+    os.environ[PLOTLY_ESM_ENV] = url_path_join(base_url, ROUTE, BUNDLE)
+    return os.environ[PLOTLY_ESM_ENV]
+
+
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "widgets.server_extension"}]
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    import tornado.web
-    from jupyter_server.utils import url_path_join
-
     base = serverapp.web_app.settings.get("base_url", "/")
-    pattern = url_path_join(base, ROUTE, f"({BUNDLE})")
-    serverapp.web_app.add_handlers(".*$", [(pattern, tornado.web.StaticFileHandler, {"path": str(BUNDLE_DIR)})])
-    os.environ[PLOTLY_ESM_ENV] = url_path_join(base, ROUTE, BUNDLE)  # before any kernel starts
-    serverapp.log.info("neural playground: plotly's widget bundle served at %s", os.environ[PLOTLY_ESM_ENV])
+    serverapp.web_app.add_handlers(".*$", [bundle_handler(base)])
+    url = publish_bundle_url(base)  # before any kernel starts
+    serverapp.log.info("neural playground: plotly's widget bundle served at %s", url)

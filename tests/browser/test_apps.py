@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import requests
 
-from scripts.serve import PLOTLY_BUNDLE, PLOTLY_BUNDLE_DIR
 from tests.browser.conftest import SCREENSHOTS, Recorder
 from tests.browser.harness import FIXTURES, NOTEBOOKS, KernelChannel, VoilaServer
 from widgets.gallery import read_card
+from widgets.server_extension import BUNDLE, BUNDLE_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,8 @@ def _frame_content(payload: str | bytes) -> dict[str, Any] | None:
 
 
 #: The opening of plotly's minified widget bundle: a frame holding it carries the bundle.
-BUNDLE_HEAD = (PLOTLY_BUNDLE_DIR / PLOTLY_BUNDLE).read_bytes()[:100]
+with open(BUNDLE_DIR / BUNDLE, "rb") as _f:
+    BUNDLE_HEAD = _f.read(100)
 
 
 def _watch_widget_states(page: Any, into: dict[str, dict[str, Any]], largest: list[int],
