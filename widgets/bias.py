@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from playground import bias
 from playground.mlp_inspect import decision_surface
-from widgets._common import Notice, ShowsFigures, figure, guarded
+from widgets._common import Notice, ShowsFigures, compact, figure, guarded
 from widgets.network_views import BINARY_SCALE, CLASS_COLOURS
 
 GROUP_COLOURS = {"A": "#455a64", "B": "#c2185b"}
@@ -63,7 +63,7 @@ class BiasWidget(ShowsFigures, w.VBox):
             s = decision_surface(r.trainer, 60)
             with self.points.batch_update():
                 heat = self.points.data[0]
-                heat.x, heat.y, heat.z = s.xs, s.ys, s.z
+                heat.x, heat.y, heat.z = s.xs, s.ys, compact(s.z)
                 for k, trace in enumerate(self.points.data[1:3]):
                     m = r.g_train == k
                     trace.x, trace.y = r.x_train[m, 0], r.x_train[m, 1]

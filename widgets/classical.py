@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from playground import classical, toydata
 from playground.mlp import Trainer
 from playground.mlp_inspect import decision_surface
-from widgets._common import Notice, ShowsFigures, figure, guarded
+from widgets._common import Notice, ShowsFigures, compact, figure, guarded
 from widgets.network_views import BINARY_SCALE, CLASS_COLOURS, _class_scale
 
 ROWS, COLS = 2, 4
@@ -102,7 +102,7 @@ class ClassicalGrid(ShowsFigures, w.VBox):
 
     def _panel(self, i: int, xs: Any, ys: Any, z: Any) -> None:
         heat = self.fig.data[2 * i]
-        heat.x, heat.y, heat.z = xs, ys, z
+        heat.x, heat.y, heat.z = xs, ys, compact(z)
         d = self.data
         if d.task == "regression":
             lim = float(np.abs(d.y_train).max())
@@ -112,7 +112,7 @@ class ClassicalGrid(ShowsFigures, w.VBox):
         else:
             heat.colorscale, heat.zmin, heat.zmax = _class_scale(d.n_classes), 0, d.n_classes
             if i < len(self.results):  # classical models give the class; shift into its band
-                heat.z = np.asarray(z) + 0.5
+                heat.z = compact(np.asarray(z) + 0.5)
 
     def draw_network(self, trainer: Trainer | None) -> None:
         """The network's surface and score in the seventh panel, and the score bars."""

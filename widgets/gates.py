@@ -19,7 +19,7 @@ from playground import interpret
 from playground.errors import TextInputError
 from playground.interpret import QUANTITIES, QUANTITY_NAMES, Unit
 from playground.model import CharLSTM, Trace
-from widgets._common import Notice, guarded
+from widgets._common import Notice, compact, guarded
 from widgets.gates_views import (
     WINDOW,
     found_html,
@@ -235,7 +235,7 @@ class GateExplorer(ShowsFigures, w.VBox):
             d = heat_data(self.trace, self.layer.value, self.start.value)
             with self.heat.batch_update():
                 for tr, z, (lo, hi) in zip(self.heat.data, d["z"], d["ranges"]):
-                    tr.x, tr.z, tr.zmin, tr.zmax = d["x"], z, lo, hi
+                    tr.x, tr.z, tr.zmin, tr.zmax = d["x"], compact(z), lo, hi
                 self.heat.layout.xaxis.tickvals, self.heat.layout.xaxis.ticktext = d["x"], d["labels"]
                 self.heat.layout.title.text = (
                     f"Layer {self.layer.value + 1}, characters {d['x'][0]}\u2013{d['x'][-1]} of "
@@ -263,7 +263,7 @@ class GateExplorer(ShowsFigures, w.VBox):
             x = list(range(len(d["idx"]) + 1))
             nxt = f"; the text goes on with {text[t + 1]!r} (red)" if actual is not None else ""
             with self.step.batch_update():
-                self.step.data[0].z, self.step.data[0].y = d["z"], d["rows"]
+                self.step.data[0].z, self.step.data[0].y = compact(d["z"]), d["rows"]
                 self.step.data[1].x, self.step.data[1].y = x, d["probs"]
                 self.step.data[1].marker.color = colours
                 self.step.layout.xaxis2.tickvals = x

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from playground.mlp import Trainer
 from playground.mlp_inspect import PointExplanation, Surface
-from widgets._common import figure
+from widgets._common import compact, figure
 
 CLASS_COLOURS = ("#e66101", "#1f6feb", "#2e7d32", "#6a1b9a", "#c2185b", "#00838f", "#4e342e",
                  "#827717", "#37474f", "#ad1457")
@@ -53,7 +53,7 @@ def draw_surface(fig: go.FigureWidget, trainer: Trainer, s: Surface, show_test: 
     data = trainer.data
     with fig.batch_update():
         heat = fig.data[0]
-        heat.x, heat.y, heat.z = s.xs, s.ys, s.z
+        heat.x, heat.y, heat.z = s.xs, s.ys, compact(s.z)
         if data.task == "regression":
             lim = float(max(np.abs(data.y_train).max(), 1e-6))
             heat.colorscale, heat.zmin, heat.zmax = BINARY_SCALE, -lim, lim

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import torch
 
 from playground import neuron as eng
-from widgets._common import Notice, ShowsFigures, figure, guarded
+from widgets._common import Notice, ShowsFigures, compact, figure, guarded
 
 MAX_INPUTS = 5
 PLANE_RES = 60
@@ -162,7 +162,7 @@ class NeuronWidget(ShowsFigures, w.VBox):
             lx, ly = [], []
         with self.plane.batch_update():
             heat = self.plane.data[0]
-            heat.x, heat.y, heat.z = g1, g2, z
+            heat.x, heat.y, heat.z = g1, g2, compact(z)
             heat.zmid = 0.5 if cell.activation in ("step", "sigmoid") else 0.0
             self.plane.data[1].x, self.plane.data[1].y = lx, ly
             self.plane.data[2].x, self.plane.data[2].y = [x[0]], [x[1]]

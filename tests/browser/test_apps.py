@@ -236,12 +236,22 @@ def test_main_control_changes_the_drawing(app: App) -> None:
 
 def test_plotly_bundle_is_fetched_once_not_sent_per_figure(app: App) -> None:
     """Every figure imports plotly's bundle from one URL (fetched once per page), so no
-    websocket frame carries it: 5 MB per figure, which is what overran anywidget's 2 s start.
-    (The largest frame is still recorded: 08_gates sends its figures' data as one 8 MB frame.)"""
+    websocket frame carries it: 5 MB per figure, which is what overran anywidget's 2 s start."""
     figures = app.page.locator(".js-plotly-plot").count()
     fetched = [u for u in app.recorder.requests if u.endswith("/playground/static/widgetbundle.js")]
     assert len(fetched) == (1 if figures else 0), f"{app.name}: {figures} figures, bundle fetched {fetched}"
     assert app.bundle_frames[0] == 0, f"{app.name}: {app.bundle_frames[0]} websocket frames carried the bundle"
+
+
+#: The most one websocket message may carry. Every widget state arrives in one message when a
+#: page opens; 08_gates' heatmaps (6 x 384 units x 160 characters) were 8.4 MB of it as
+#: full-precision JSON and are about 3 MB rounded to the places they show (``_common.compact``).
+MAX_FRAME_BYTES = 4_000_000
+
+
+def test_no_websocket_message_is_too_big_for_a_slow_link(app: App) -> None:
+    assert app.largest_frame[0] <= MAX_FRAME_BYTES, (
+        f"{app.name}: one websocket message of {app.largest_frame[0]:,} bytes (limit {MAX_FRAME_BYTES:,})")
 
 
 def test_no_request_leaves_localhost(app: App) -> None:

@@ -39,15 +39,15 @@ def test_heatmaps_hold_the_models_own_trace(gates, tiny, layer):
     assert x == list(range(gates.start.value, gates.start.value + gates_views.WINDOW))
     for tr, q in zip(gates.heat.data, QUANTITIES):
         want = interpret.quantity(oracle, layer, q)[x[0] : x[-1] + 1].T.numpy()  # (H, W)
-        np.testing.assert_allclose(np.asarray(tr.z), want, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(np.asarray(tr.z, dtype=float), want, atol=5e-4)  # 3 places sent
     assert list(gates.heat.layout.xaxis.ticktext) == [show_char(c) for c in TEXT_IN[x[0] : x[-1] + 1]]
 
 
 def test_the_window_slider_scrolls_the_heatmaps(gates, tiny):
     gates.start.value = 100
     assert window(gates)[0] == 100
-    np.testing.assert_allclose(np.asarray(gates.heat.data[5].z), tiny.trace(TEXT_IN).layers[0].h[100:260].T.numpy(),
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(gates.heat.data[5].z, dtype=float), tiny.trace(TEXT_IN).layers[0].h[100:260].T.numpy(),
+                               atol=5e-4)
 
 
 def test_picking_a_character_shows_its_gates_beside_the_next_character(gates, tiny):
@@ -58,10 +58,10 @@ def test_picking_a_character_shows_its_gates_beside_the_next_character(gates, ti
         gates.position.value = t
     assert sent == ["_send_update_msg"]  # gates and distribution move together, in one message
     want = torch.stack([interpret.quantity(oracle, 1, q)[t] for q in QUANTITIES]).numpy()
-    np.testing.assert_allclose(np.asarray(gates.step.data[0].z), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(gates.step.data[0].z, dtype=float), want, atol=5e-4)
     probs = torch.softmax(sampling.known(oracle.logits[t]), -1)  # the unknown id is never drawn
     idx = torch.topk(probs, 20).indices.tolist()
-    np.testing.assert_allclose(gates.step.data[1].y[:20], [float(probs[i]) for i in idx], rtol=1e-6)
+    np.testing.assert_allclose(gates.step.data[1].y[:20], [float(probs[i]) for i in idx], atol=5e-4)
     assert gates.step.data[1].y[20] == pytest.approx(1 - float(probs[idx].sum()), abs=1e-6)
     nxt = tiny.vocab.chars.index(TEXT_IN[t + 1])
     colours = list(gates.step.data[1].marker.color)
