@@ -9,8 +9,12 @@ from the model's own weights and checked against ``nn.LSTM`` in the tests.
 from __future__ import annotations
 
 import math
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +23,7 @@ from torch import nn
 from playground.text import Vocab
 
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (layers, B, H)
+T_ = TypeVar("T_")
 
 
 @dataclass(frozen=True)
@@ -162,11 +167,16 @@ class CharLSTM(nn.Module):
         """Run over ``text`` and return every gate, cell and hidden state, per layer and character.
 
         Characters the vocabulary has never seen are skipped (see ``vocab.encode``). Each layer
-        runs once through ``nn.LSTM``'s fused kernel for its hidden states; the gates then come
-        from batched matrix products over all positions (input half, then the recurrent half
-        added in place), and the cell state from its recurrence ``c_t = f_t * c_{t-1} + i_t * g_t``.
-        (Stepping the layer here to keep the gates as it goes was measured slower on the CPU:
-        the fused kernel's one-row products beat MKL's, so reading ``W_hh`` twice costs less.)
+        runs through ``nn.LSTM``'s fused kernel for its hidden states; the gates then come from
+        batched matrix products over all positions (input half, then the recurrent half added
+        in place), and the cell state from ``c_t = f_t * c_{t-1} + i_t * g_t``. (Stepping the
+        layer to keep the gates as it goes was measured slower on the CPU: the fused kernel's
+        one-row products beat MKL's, so reading ``W_hh`` twice costs less.)
+
+        On a CPU with a core to spare and layers of :data:`PIPELINE_HIDDEN` units or more, the
+        kernel runs in chunks of :data:`PIPELINE_CHUNK` characters and a worker thread computes
+        each chunk's gates while the kernel runs the next (the kernel hands over the exact cell
+        state at each chunk's end), so the extra products cost little wall time.
         """
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
@@ -174,19 +184,30 @@ class CharLSTM(nn.Module):
         if state is None:
             state = self.initial_state(1)
         h0, c0 = state
+        pipelined = self._pipelined()
+        chunk = PIPELINE_CHUNK if pipelined else max(1, ids.numel())
+        run = _gate_worker().submit if pipelined else _at_once
         x = self.embed(ids)  # (T, E)
-        layers: list[LayerTrace] = []
+        pending: list[tuple[list[Future[tuple[Gates, torch.Tensor]]], torch.Tensor]] = []
         for k in range(self.config.layers):
             w_ih, w_hh, bias = self.layer_weights(k)
-            pre = torch.addmm(bias, x, w_ih.t())  # (T, 4H): input half of the gates, all at once
-            h_seq, _ = _single_layer(x, h0[k], c0[k], w_ih, w_hh, bias)  # (T, H)
-            h_prev = torch.cat([h0[k], h_seq[:-1]], dim=0)  # (T, H): h_{t-1}
-            gates = gates_from(pre.addmm_(h_prev, w_hh.t()))  # 4 x (T, H): + recurrent half
-            c_seq = _cell_recurrence(gates, c0[k][0])  # (T, H)
-            layers.append(LayerTrace(gates, c_seq, h_seq))
-            x = h_seq
+            h, c = h0[k], c0[k]  # (1, H): the state entering the chunk
+            outs, parts = [], []
+            for start in range(0, ids.numel(), chunk) or [0]:
+                xs = x[start : start + chunk]
+                out, (h_end, c_end) = _single_layer(xs, h, c, w_ih, w_hh, bias)  # (t, H)
+                parts.append(run(_chunk_gates, xs, out, h, c, w_ih, w_hh, bias))
+                outs.append(out)
+                h, c = h_end[0], c_end[0]
+            x = outs[0] if len(outs) == 1 else torch.cat(outs)  # (T, H): the next layer's input
+            pending.append((parts, x))
         logits = self.head(x)  # (T, V)
-        return Trace(kept, ids.cpu(), tuple(_cpu(t) for t in layers), logits.cpu())
+        layers = tuple(_cpu(_joined([p.result() for p in parts], h_seq)) for parts, h_seq in pending)
+        return Trace(kept, ids.cpu(), layers, logits.cpu())
+
+    def _pipelined(self) -> bool:
+        return (self.device.type == "cpu" and self.config.hidden >= PIPELINE_HIDDEN
+                and (os.cpu_count() or 1) > 1)
 
     @torch.no_grad()
     def evaluate(self, text: str, batch_chars: int = 65_536) -> float:
@@ -223,6 +244,52 @@ def _single_layer(
         True, 1, 0.0, False, False, True,
     )
     return out[0], (h, c)
+
+
+#: Hidden size from which a CPU trace computes gates on a worker thread, a chunk behind the
+#: fused kernel. Below it the chunks' Python overhead costs more than the second core saves
+#: (``benchmarks/bench_engine.py``: on 2 cores, 2x256 and 3x512 traces fall from 1.7x the
+#: forward to 1.1-1.3x; 2x128 stays about 2x either way).
+PIPELINE_HIDDEN = 256
+PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
+
+_worker: ThreadPoolExecutor | None = None
+_worker_lock = threading.Lock()
+
+
+def _gate_worker() -> ThreadPoolExecutor:
+    """The one thread that computes traced gates beside the fused kernel (started on first use)."""
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = ThreadPoolExecutor(1, thread_name_prefix="playground-trace")
+        return _worker
+
+
+def _at_once(fn: Callable[..., T_], *args: Any) -> Future[T_]:
+    """``fn(*args)`` now, as a finished future: the same interface as the worker's ``submit``."""
+    done: Future[T_] = Future()
+    done.set_result(fn(*args))
+    return done
+
+
+@torch.no_grad()  # grad mode is per thread: the worker needs its own
+def _chunk_gates(
+    x: torch.Tensor, h_seq: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor, w_ih: torch.Tensor,
+    w_hh: torch.Tensor, bias: torch.Tensor,
+) -> tuple[Gates, torch.Tensor]:
+    """Gates and cell states of a chunk ``(t, H)`` from its input, outputs and entering state."""
+    pre = torch.addmm(bias, x, w_ih.t())  # (t, 4H): input half of the gates, all at once
+    h_prev = torch.cat([h0, h_seq[:-1]], dim=0)  # (t, H): h_{t-1}
+    gates = gates_from(pre.addmm_(h_prev, w_hh.t()))  # 4 x (t, H): + recurrent half
+    return gates, _cell_recurrence(gates, c0[0])
+
+
+def _joined(parts: list[tuple[Gates, torch.Tensor]], h_seq: torch.Tensor) -> LayerTrace:
+    if len(parts) == 1:
+        return LayerTrace(parts[0][0], parts[0][1], h_seq)
+    gates = Gates(*(torch.cat(q) for q in zip(*(g for g, _ in parts))))
+    return LayerTrace(gates, torch.cat([c for _, c in parts]), h_seq)
 
 
 def _cell_recurrence(gates: Gates, c0: torch.Tensor) -> torch.Tensor:

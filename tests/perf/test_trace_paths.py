@@ -5,9 +5,12 @@ tests/engine checks trace on small layers; these are the wider ones the benchmar
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
+from playground import model as model_module
 from playground.model import CharLSTM, Gates, _cell_recurrence, lstm_step
 from playground.text import Vocab
 
@@ -43,6 +46,39 @@ def test_trace_of_wide_layers_equals_nn_lstm(layers: int, hidden: int) -> None:
             for name in ("input", "forget", "cell", "output"):
                 torch.testing.assert_close(getattr(trace.layers[0].gates, name)[t], getattr(g, name)[0],
                                            atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("chunk", "length"), [(7, 100), (25, 100), (250, 700)])
+def test_pipelined_trace_in_chunks_equals_the_trace_at_once(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, length: int
+) -> None:
+    """Chunks on the worker thread (forced on for a small model) give the at-once trace."""
+    vocab = Vocab.from_text(TEXT)
+    torch.manual_seed(chunk)
+    model = CharLSTM(vocab, hidden=24, layers=2, embed=8).eval()
+    state = torch.randn(2, 1, 24) * 0.5, torch.randn(2, 1, 24)
+    text = (TEXT * 4)[:length]
+    monkeypatch.setattr(model_module, "PIPELINE_HIDDEN", 10**6)
+    assert not model._pipelined()
+    want = model.trace(text, state)
+    monkeypatch.setattr(model_module, "PIPELINE_HIDDEN", 1)
+    monkeypatch.setattr(model_module, "PIPELINE_CHUNK", chunk)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # chosen on any machine this test runs on
+    assert model._pipelined()
+    got = model.trace(text, state)
+    assert got.text == want.text and torch.equal(got.ids, want.ids)
+    torch.testing.assert_close(got.logits, want.logits, atol=1e-5, rtol=1e-5)
+    for a, b in zip(got.layers, want.layers):
+        assert a.h.shape == b.h.shape == (length, 24)
+        for x, y in zip((*a.gates, a.c, a.h), (*b.gates, b.c, b.h)):
+            torch.testing.assert_close(x, y, atol=1e-5, rtol=1e-5)
+        assert not a.c.requires_grad and not a.gates.input.requires_grad  # no graph built on the worker
+
+
+def test_wide_models_choose_the_pipelined_trace_on_a_multicore_cpu() -> None:
+    vocab = Vocab.from_text(TEXT)
+    assert CharLSTM(vocab, hidden=model_module.PIPELINE_HIDDEN, layers=1)._pipelined() == ((os.cpu_count() or 1) > 1)
+    assert not CharLSTM(vocab, hidden=model_module.PIPELINE_HIDDEN - 1, layers=1)._pipelined()
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 5, 16, 17, 99, 400])
