@@ -18,7 +18,7 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from playground import cnn
-from widgets._common import Notice, ShowsFigures, figure, gaps, guarded
+from widgets._common import Notice, ShowsFigures, compact, figure, gaps, guarded
 from widgets.cnn_panels import DreamPanel, TrainingPanel, mosaic, show_ink
 
 #: Canvas size in screen pixels, and the ink grid's size (one cell per 4x4 pixels).
@@ -192,7 +192,7 @@ class DigitsCNNView(ShowsFigures, w.VBox):
             show_ink(self.seen, a.image)
             with self.inside.batch_update():
                 for i, name in enumerate(cnn.LAYERS):
-                    self.inside.data[i].z = gaps(mosaic(a.maps[name], _MAP_COLS[name]))
+                    self.inside.data[i].z = compact(mosaic(a.maps[name], _MAP_COLS[name]))
 
     def _draw_filters(self) -> None:
         f1 = cnn.filters(self.model, "conv1")[:, 0]  # (8, 3, 3)

@@ -185,7 +185,7 @@ def draw_diagram(fig: go.FigureWidget, trainer: Trainer, inputs: list[NDArray[An
         for t, (xs, ys) in zip(fig.data[:-1], segs.values()):
             t.x, t.y = xs, ys
         tiles = fig.data[-1]
-        tiles.z, tiles.x0, tiles.dx, tiles.y0, tiles.dy = mosaic, 0.5 / r, 1.0 / r, 0.5 / r, 1.0 / r
+        tiles.z, tiles.x0, tiles.dx, tiles.y0, tiles.dy = compact(mosaic), 0.5 / r, 1.0 / r, 0.5 / r, 1.0 / r
         fig.layout.height = int(min(900, max(300, 60 + tallest * 28)))
     return drawn
 

@@ -85,7 +85,7 @@ def test_network_controls_rebuild_the_model(pg: NetworkPlayground) -> None:
     assert type(pg.trainer.optimizer).__name__ == "Adam"
     pg.kind.value = "blobs"
     assert pg.trainer.data.name == "blobs" and pg.trainer.model.linears[-1].out_features == 3
-    tiles = np.asarray(pg.diagram_fig.data[-1].z)
+    tiles = np.asarray(pg.diagram_fig.data[-1].z, dtype=float)
     assert np.isfinite(tiles).all() and tiles.min() >= -1 and tiles.max() == views.GAP
 
 

@@ -22,7 +22,7 @@ def assert_figures_show(view: DigitsCNNView, ink: np.ndarray) -> None:
     assert [lab.value for lab in view.bar_labels] == [f"{p:.0%}" for p in a.probabilities]
     np.testing.assert_allclose(shown_ink(view.seen), a.image, atol=1 / 255)
     for i, name in enumerate(cnn.LAYERS):
-        np.testing.assert_allclose(np.array(view.inside.data[i].z, dtype=float), mosaic(a.maps[name], 4), rtol=1e-6)
+        np.testing.assert_allclose(np.array(view.inside.data[i].z, dtype=float), mosaic(a.maps[name], 4), atol=5e-4)
 
 
 def test_mouse_events_draw_and_update_the_answer(view):
@@ -103,7 +103,7 @@ def test_displaying_sends_the_current_figures(view):
     view.set_drawing(np.kron(load_digits().images[0] / 16.0, np.ones((6, 6))))
     view._repr_mimebundle_()
     sent = view.inside._widget_data[0]["z"]
-    np.testing.assert_allclose(np.array(sent, dtype=float), mosaic(view.analysis.maps["conv1"], 4), rtol=1e-6)
+    np.testing.assert_allclose(np.array(sent, dtype=float), mosaic(view.analysis.maps["conv1"], 4), atol=5e-4)
     assert len(view.training.fig._widget_data[0]["x"]) == len(cnn.read_meta()["history"]["loss"])  # nested too
 
 
