@@ -182,6 +182,48 @@ def test_live_slides_follow_the_slide_metadata_with_widgets_live(voila: VoilaSer
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"))
 
 
+def test_slide_fragments_appear_one_press_at_a_time(voila: VoilaServer, recorder: Recorder) -> None:
+    """A "fragment" cell (and the "-" cells after it) shows at the next PageDown within its
+    slide; PageUp hides it again, and going back to a slide shows it whole, as in RISE."""
+    import nbformat
+
+    kinds = [("slide", "One-title"), ("fragment", "A-point"), ("fragment", "B-point"), ("-", "B-detail"),
+             ("slide", "Two-title"), ("fragment", "C-point")]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(text, metadata={"slideshow": {"slide_type": kind}})
+                for kind, text in kinds]
+    nbformat.write(nb, voila.root / "_fragments.ipynb")  # "_": out of the gallery
+    page: Any = recorder.new_page()
+    page.goto(voila.render_url("_fragments.ipynb") + "?slides", timeout=120_000)
+    page.wait_for_selector("#rendered_cells", state="visible", timeout=120_000)
+    assert page.evaluate("np_slides.count()") == 2
+
+    def seen() -> list[str]:
+        return [text for _, text in kinds if page.get_by_text(text, exact=True).is_visible()]
+
+    assert seen() == ["One-title"] and page.inner_text("#np-slide-count") == "1 / 2"
+    page.keyboard.press("PageDown")
+    assert seen() == ["One-title", "A-point"]
+    page.keyboard.press("PageDown")
+    assert seen() == ["One-title", "A-point", "B-point", "B-detail"]
+    page.keyboard.press("PageDown")
+    assert seen() == ["Two-title"] and page.inner_text("#np-slide-count") == "2 / 2"
+    page.locator("#np-next").click()
+    page.keyboard.press("PageDown")  # past the last step: stays
+    assert seen() == ["Two-title", "C-point"]
+    page.keyboard.press("PageUp")
+    page.keyboard.press("PageUp")  # back to slide one, whole
+    assert seen() == ["One-title", "A-point", "B-point", "B-detail"]
+    page.locator("#np-prev").click()
+    assert seen() == ["One-title", "A-point"]
+    page.keyboard.press("Escape")
+    assert seen() == [text for _, text in kinds]
+    errors = [(k, t) for k, t in recorder.console if k in ("error", "pageerror")]
+    assert errors == [], errors
+    voila.shutdown_kernel(page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"))
+
+
 def test_closing_the_tab_shuts_its_kernel_down(voila: VoilaServer, recorder: Recorder) -> None:
     """The page's unload beacon carries the ``_xsrf`` cookie serve.py sets, so the server takes
     it: a visitor who leaves frees their seat at once, not at the idle cull 20 minutes later."""
