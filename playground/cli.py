@@ -16,7 +16,7 @@ import torch
 
 from playground import checkpoint, corpora, sampling
 from playground.device import describe, pick
-from playground.errors import PlaygroundError
+from playground.errors import PlaygroundError, TrainingConfigError
 from playground.model import CharLSTM
 from playground.text import Vocab
 from playground.training import EndEvent, EvalEvent, StepEvent, TrainConfig, Trainer
@@ -62,17 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _corpus(name: str) -> corpora.Corpus:
-    if name in corpora.CORPORA:
-        return corpora.load(name)
-    return corpora.from_user(Path(name).read_bytes(), Path(name).name)
-
-
 def train(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    corpus = _corpus(args.corpus)
+    torch.manual_seed(sampling.check_seed(args.seed))
+    corpus = corpora.load_or_read(args.corpus)
     split = corpora.split(corpus)
     vocab = Vocab.from_text(corpus.text)
     model = CharLSTM(vocab, args.hidden, args.layers, args.embed, args.dropout)
@@ -84,7 +78,11 @@ def train(args: argparse.Namespace) -> int:
     trainer = Trainer(model, split.train_text, split.valid_text, config)
     out = Path(args.out)
     name = args.name or (args.corpus if args.corpus in corpora.CORPORA else "model")
-    snap_steps = {int(x) for x in args.snapshots.split(",") if x.strip()}
+    try:
+        snap_steps = {int(x) for x in args.snapshots.split(",") if x.strip()}
+    except ValueError:
+        raise TrainingConfigError(f"--snapshots takes step numbers separated by commas, such as "
+                                  f"50,200,1000, not {args.snapshots!r}.") from None
     snapshots: list[dict[str, Any]] = []
     started = time.time()
     last_print = [0.0]

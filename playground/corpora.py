@@ -221,8 +221,18 @@ def load(name: str) -> Corpus:
     """A shipped corpus by name: ``"shakespeare"``, ``"python"`` or ``"folk"``."""
     loaders = {"shakespeare": shakespeare, "python": python_source, "folk": folk}
     if name not in loaders:
-        raise ValueError(f"Unknown corpus {name!r}: choose one of {', '.join(CORPORA)}.")
+        raise TextInputError(f"Unknown corpus {name!r}: choose one of {', '.join(CORPORA)}.")
     return loaders[name]()
+
+
+def load_or_read(name: str) -> Corpus:
+    """A shipped corpus by name, or else the text file at the path ``name`` (as an upload)."""
+    if name in CORPORA:
+        return load(name)
+    path = Path(name)
+    if not path.is_file():
+        raise TextInputError(f"{name!r} is neither a shipped corpus ({', '.join(CORPORA)}) nor a text file.")
+    return from_user(path.read_bytes(), path.name)
 
 
 # ---------------------------------------------------------------- user text

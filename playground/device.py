@@ -6,6 +6,8 @@ import os
 
 import torch
 
+from playground.errors import DeviceError
+
 ENV_VAR = "PLAYGROUND_DEVICE"
 _CHOICES = ("auto", "cuda", "mps", "cpu")
 
@@ -39,11 +41,11 @@ def pick(preference: str | torch.device | None = "auto") -> torch.device:
         return torch.device("cpu")
     kind = name.split(":", 1)[0]
     if kind not in _CHOICES:
-        raise ValueError(f"Unknown device {name!r}: choose one of {', '.join(_CHOICES)}.")
+        raise DeviceError(f"Unknown device {name!r}: choose one of {', '.join(_CHOICES)}.")
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError("A CUDA device was requested but no CUDA GPU is available here.")
+        raise DeviceError("A CUDA device was requested but no CUDA GPU is available here.")
     if kind == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("An MPS device was requested but Apple's MPS is not available here.")
+        raise DeviceError("An MPS device was requested but Apple's MPS is not available here.")
     return torch.device(name)
 
 

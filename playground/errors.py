@@ -23,5 +23,13 @@ class CheckpointError(PlaygroundError):
     """A weights file that is missing, malformed, not safetensors, or does not match its config."""
 
 
+class ModelConfigError(PlaygroundError):
+    """A model shape outside its range (layers, hidden or embedding size, dropout)."""
+
+
+class DeviceError(PlaygroundError):
+    """A device that is not known, or not available on this machine."""
+
+
 class TrainingConfigError(PlaygroundError):
     """A training setting outside its range (learning rate, batch size, sequence length...)."""

@@ -375,6 +375,7 @@ def stream_batch(
     :func:`naive_stream_batch`'s for the same seed. On CUDA the step runs as a captured graph
     (``graphs=False`` runs it eagerly). Other devices and dtypes use the naive loop.
     """
+    seed = sampling.check_seed(seed)
     if not supports(model):
         yield from naive_stream_batch(model, prompt, length, temperatures, top_k, top_p, seed)
         return

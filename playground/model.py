@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.errors import ModelConfigError, TextInputError
 from playground.text import Vocab
 
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (layers, B, H)
@@ -38,15 +39,15 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
-            raise ValueError("A character model needs at least two characters in its vocabulary.")
+            raise ModelConfigError("A character model needs at least two characters in its vocabulary.")
         if not 1 <= self.layers <= 8:
-            raise ValueError(f"Layers must be between 1 and 8, not {self.layers}.")
+            raise ModelConfigError(f"Layers must be between 1 and 8, not {self.layers}.")
         if not 1 <= self.hidden <= 4096:
-            raise ValueError(f"Hidden size must be between 1 and 4096, not {self.hidden}.")
+            raise ModelConfigError(f"Hidden size must be between 1 and 4096, not {self.hidden}.")
         if not 1 <= self.embed <= 4096:
-            raise ValueError(f"Embedding size must be between 1 and 4096, not {self.embed}.")
+            raise ModelConfigError(f"Embedding size must be between 1 and 4096, not {self.embed}.")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"Dropout must be in [0, 1), not {self.dropout}.")
+            raise ModelConfigError(f"Dropout must be in [0, 1), not {self.dropout}.")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -181,6 +182,9 @@ class CharLSTM(nn.Module):
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
         kept = self.vocab.decode(enc.ids)
+        if not kept:
+            raise TextInputError("There is nothing to trace: the text has no character this model knows."
+                                 if text else "There is nothing to trace: the text is empty.")
         if state is None:
             state = self.initial_state(1)
         h0, c0 = state
@@ -193,7 +197,7 @@ class CharLSTM(nn.Module):
             w_ih, w_hh, bias = self.layer_weights(k)
             h, c = h0[k], c0[k]  # (1, H): the state entering the chunk
             outs, parts = [], []
-            for start in range(0, ids.numel(), chunk) or [0]:
+            for start in range(0, ids.numel(), chunk):
                 xs = x[start : start + chunk]
                 out, (h_end, c_end) = _single_layer(xs, h, c, w_ih, w_hh, bias)  # (t, H)
                 parts.append(run(_chunk_gates, xs, out, h, c, w_ih, w_hh, bias))
@@ -220,7 +224,7 @@ class CharLSTM(nn.Module):
         self.eval()
         ids = self.vocab.encode(text).tensor().to(self.device)
         if ids.numel() < 2:
-            raise ValueError("Evaluation needs at least two known characters of text.")
+            raise TextInputError("Evaluation needs at least two known characters of text.")
         total, count = 0.0, 0
         state: State | None = None
         for start in range(0, ids.numel() - 1, batch_chars):

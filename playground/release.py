@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import checkpoint, corpora, music, sampling
+from playground.errors import CheckpointError
 
 SAMPLE_CHARS = 300
 SAMPLE_TEMPERATURE = 0.8
@@ -27,12 +28,15 @@ def release(run_dir: str | Path, name: str, out: str | Path) -> list[dict[str, A
     run_dir, out = Path(run_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     final_meta = checkpoint.read_meta(run_dir / name)
-    split = corpora.split(corpora.load(final_meta["corpus"]))
+    split = corpora.split(corpora.load_or_read(final_meta["corpus"]))
     if [d.title for d in split.valid] != final_meta["valid_documents"]:
-        raise ValueError("The corpus split differs from the one the run recorded.")
+        raise CheckpointError("The corpus split differs from the one the run recorded.")
     valid = split.valid_text
     rows: list[dict[str, Any]] = []
     for snap in final_meta.get("snapshots", []):
+        if "file" not in snap:
+            raise CheckpointError(f"{run_dir} holds released weights, not a training run: release "
+                                  f"copies from the --out folder of `python -m playground train`.")
         stem = run_dir / snap["file"]
         model = checkpoint.load(stem)
         meta = checkpoint.read_meta(stem)

@@ -12,8 +12,10 @@ Each function does one thing and is tested on its own (see tests/engine/test_sam
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -24,17 +26,26 @@ MAX_PROMPT_CHARS = 100_000  #: longer prompts are refused
 CONTEXT_CHARS = 4_000  #: a longer prompt primes the model with its last CONTEXT_CHARS characters
 MAX_LENGTH = 20_000  #: the most characters one call generates
 MAX_TEMPERATURE = 100.0
+#: The smallest temperature above 0: the logits are divided by it, and much nearer 0 that
+#: overflows float32 (every probability NaN). 0 itself means "always the likeliest".
+MIN_TEMPERATURE = 1e-3
 START = "\n"  #: what an empty prompt is primed with: the start of a document
 
 
 def check(temperature: float, top_k: int | None = None, top_p: float | None = None) -> None:
     """Raise :class:`SamplingError` with a readable sentence if a setting is out of range."""
-    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool):
+    if isinstance(temperature, torch.Tensor) and temperature.numel() == 1:
+        temperature = temperature.item()
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
         raise SamplingError(f"Temperature must be a number, not {type(temperature).__name__}.")
+    temperature = float(temperature)  # numpy and 0-d torch scalars too
     if math.isnan(temperature) or math.isinf(temperature):
         raise SamplingError("Temperature must be a finite number; 0 means always pick the likeliest.")
     if temperature < 0:
         raise SamplingError(f"Temperature cannot be negative ({temperature}); use 0 for greedy.")
+    if 0 < temperature < MIN_TEMPERATURE:
+        raise SamplingError(f"Temperature {temperature:g} is too close to 0 to divide by; use 0 for "
+                            f"always the likeliest character, or at least {MIN_TEMPERATURE:g}.")
     if temperature > MAX_TEMPERATURE:
         raise SamplingError(f"Temperature {temperature} is too high; the limit is {MAX_TEMPERATURE:g}.")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
@@ -44,6 +55,16 @@ def check(temperature: float, top_k: int | None = None, top_p: float | None = No
             raise SamplingError(f"top-p must be a number in (0, 1], not {top_p!r}.")
         if not 0.0 < top_p <= 1.0:
             raise SamplingError(f"top-p must be above 0 and at most 1, not {top_p}.")
+
+
+MAX_SEED = 2**63 - 1  #: the largest seed a torch generator takes
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int, or :class:`SamplingError` if it is not a whole number in ``[0, MAX_SEED]``."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) <= MAX_SEED:
+        raise SamplingError(f"The seed must be a whole number from 0 to {MAX_SEED:,}, not {seed!r}.")
+    return int(seed)
 
 
 def apply_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -144,6 +165,8 @@ class Distribution:
 
     def top(self, n: int = 20) -> list[tuple[str, float]]:
         """The ``n`` most likely characters after the settings, with their probabilities."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise SamplingError(f"top() takes a count of characters, 0 or more, not {n!r}.")
         values, idx = torch.topk(self.probs, min(n, self.probs.numel()))
         return [(self.chars[i], float(v)) for v, i in zip(values, idx.tolist())]
 
@@ -193,8 +216,7 @@ def _stream_batch(
         check(t, top_k, top_p)
     from playground import fastsample  # imported here: fastsample builds on this module
 
-    if seed is None:
-        seed = int(torch.randint(0, 2**62, (1,)))
+    seed = int(torch.randint(0, 2**62, (1,))) if seed is None else check_seed(seed)
     # The fast sampler gives the text of the plain loop (nn.LSTM one character at a time, then
     # probabilities() and draw() per row; kept as fastsample.naive_stream_batch) for the same seed.
     yield from fastsample.stream_batch(model, prompt, length, temperatures, top_k, top_p, int(seed))

@@ -78,7 +78,8 @@ class SamplingPlayground(ShowsFigures, w.VBox):
             height=330, barmode="group", yaxis=dict(title="probability", range=[0, 1]),
             xaxis=dict(tickmode="array", tickfont=dict(size=15)), legend=dict(orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
             title=dict(text="", font=dict(size=14)))
-        self.seed = w.IntText(value=seed, description="Seed", layout=w.Layout(width="180px"))
+        self.seed = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="Seed",
+                                     layout=w.Layout(width="180px"))
         self.step_button = w.Button(description="Step", icon="forward", tooltip="Draw one character")
         self.length = w.BoundedIntText(value=300, min=1, max=sampling.MAX_LENGTH, description="Characters",
                                        layout=w.Layout(width="200px"))

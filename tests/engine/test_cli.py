@@ -34,6 +34,41 @@ def test_train_then_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert printed.startswith("To be") and len(printed.rstrip("\n")) >= 30
 
 
+def test_a_run_on_your_own_text_can_be_released(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text("\n\n".join([TINY_TEXT] * 3))
+    run, shipped = tmp_path / "run", tmp_path / "weights"
+    assert main(["train", "--corpus", str(corpus), "--layers", "1", "--hidden", "8", "--embed", "4", "--steps", "4",
+                 "--batch", "2", "--seq", "8", "--eval-every", "2", "--snapshots", "2", "--device", "cpu",
+                 "--out", str(run), "--name", "poem"]) == 0
+    capsys.readouterr()
+    assert main(["release", str(run), "--name", "poem", "--out", str(shipped)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["step"] for r in rows] == [2, 4] and all(r["valid_loss"] > 0 for r in rows)
+    assert checkpoint.read_meta(shipped / "poem")["corpus"] == str(corpus)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["sample", "shakespeare", "--device", "gpu"], "Unknown device 'gpu': choose one of"),
+    (["train", "--corpus", "shakespear", "--out", "x"], "'shakespear' is neither a shipped corpus"),
+    (["train", "--corpus", "POEM", "--layers", "0", "--out", "x"], "Layers must be between 1 and 8"),
+    (["train", "--corpus", "POEM", "--snapshots", "a,b", "--out", "x"], "--snapshots takes step numbers"),
+    (["sample", "shakespeare", "--seed", str(2**70)], "The seed must be a whole number from 0"),
+    (["release", "WEIGHTS", "--name", "shakespeare", "--out", "x"], "holds released weights, not a training run"),
+])
+def test_bad_arguments_get_one_sentence_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str
+) -> None:
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text("\n\n".join([TINY_TEXT] * 3))
+    weights = Path(checkpoint.__file__).parent / "weights"
+    real = [str(corpus) if a == "POEM" else str(weights) if a == "WEIGHTS" else str(tmp_path / a) if a == "x" else a
+            for a in args]
+    assert main(real) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and says in err and "\n" not in err
+
+
 def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     short = tmp_path / "short.txt"
     short.write_text("too short")

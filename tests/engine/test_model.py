@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.errors import TextInputError
 from playground.model import CharLSTM, ModelConfig, lstm_step
 from playground.text import Vocab
 
@@ -71,6 +72,12 @@ def test_trace_of_a_long_text_matches(vocab: Vocab) -> None:
         out, (_, c_n) = model.lstm(model.embed(vocab.encode(text).tensor()).unsqueeze(0))
     torch.testing.assert_close(trace.layers[0].c[-1], c_n[0, 0], atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(trace.layers[0].h, out[0], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("text", "says"), [("", "the text is empty"), ("\u65e5\u672c", "no character this model knows")])
+def test_trace_of_nothing_raises_a_sentence(tiny_model: CharLSTM, text: str, says: str) -> None:
+    with pytest.raises(TextInputError, match=says):
+        tiny_model.trace(text)
 
 
 def test_trace_skips_unknown_characters(tiny_model: CharLSTM) -> None:

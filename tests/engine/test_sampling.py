@@ -58,6 +58,7 @@ def test_top_p_keeps_the_smallest_set_reaching_p() -> None:
         ({"temperature": math.nan}, "finite"),
         ({"temperature": math.inf}, "finite"),
         ({"temperature": 1e6}, "too high"),
+        ({"temperature": 1e-40}, "too close to 0"),  # dividing by it would overflow float32
         ({"temperature": "hot"}, "must be a number"),
         ({"temperature": 1.0, "top_k": 0}, "top-k"),
         ({"temperature": 1.0, "top_k": 2.5}, "top-k"),
@@ -72,6 +73,28 @@ def test_bad_settings_raise_a_sentence(tiny_model: CharLSTM, kwargs: dict[str, o
     with pytest.raises(ValueError):
         sampling.generate(tiny_model, "to be", 5, **kwargs)  # type: ignore[arg-type]
     assert sampling.generate(tiny_model, "to be", 5, seed=1)  # the model still works
+
+
+def test_numpy_and_tensor_temperatures_are_numbers(tiny_model: CharLSTM) -> None:
+    import numpy as np
+
+    want = sampling.next_distribution(tiny_model, "to be", temperature=0.5)
+    for t in (np.float32(0.5), torch.tensor(0.5)):
+        torch.testing.assert_close(sampling.next_distribution(tiny_model, "to be", temperature=t).probs, want.probs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**70, 1.5, "7", True])
+def test_bad_seeds_raise_a_sentence(tiny_model: CharLSTM, seed: object) -> None:
+    with pytest.raises(SamplingError, match="seed must be a whole number"):
+        sampling.generate(tiny_model, "to be", 5, seed=seed)  # type: ignore[arg-type]
+    assert sampling.check_seed(2**63 - 1) == 2**63 - 1
+
+
+def test_top_refuses_a_negative_count(tiny_model: CharLSTM) -> None:
+    d = sampling.next_distribution(tiny_model, "to be")
+    assert d.top(0) == [] and len(d.top(3)) == 3
+    with pytest.raises(SamplingError, match="0 or more"):
+        d.top(-1)
 
 
 def test_distribution_matches_the_model(tiny_model: CharLSTM) -> None:
