@@ -172,7 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--epochs", type=int, default=Recipe.epochs)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (default 1: the shipped file is rebuilt bit for bit only so)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     recipe = Recipe(epochs=args.epochs)
     model, history = train(recipe, args.device, [lambda e: print(f"epoch {e.epoch:3d}  loss {e.loss:.4f}  val {e.val_accuracy:.3f}")])
     save(model, recipe, history, args.out)

@@ -73,7 +73,8 @@ class MusicWidget(ShowsFigures, w.VBox):
                               disabled=self.model is None,
                               tooltip="Sample a tune from the folk model" if self.model else "No folk model loaded")
         self.temperature = w.FloatSlider(value=0.8, min=0.1, max=1.5, step=0.05, description="Temperature")
-        self.seed = w.IntText(value=0, description="Seed", layout=w.Layout(width="160px"))
+        self.seed = w.BoundedIntText(value=0, min=0, max=2**31 - 1, description="Seed",
+                                     layout=w.Layout(width="160px"))
         self.rate = w.HTML()
         self.check = w.Button(description="Parse rate of 8 tunes", icon="check-square",
                               disabled=self.model is None)
