@@ -154,6 +154,7 @@ def test_live_slides_follow_the_slide_metadata_with_widgets_live(voila: VoilaSer
     page: Any = recorder.new_page()
     page.goto(voila.render_url(name) + "?slides", timeout=120_000)
     page.wait_for_selector(".jupyter-widgets", state="attached", timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=120_000)  # on a busy machine: late
     cells = page.locator("#rendered_cells [cell-index]")
     want = _slide_count(voila.root / name)
     assert page.evaluate("np_slides.count()") == want and page.inner_text("#np-slide-count") == f"1 / {want}"
