@@ -33,8 +33,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from benchmarks.run import interleaved, memory_bandwidth, read_bandwidth, row, timed  # noqa: E402
 from benchmarks.run import main as run_main  # noqa: E402
-from playground import fastsample  # noqa: E402
-from playground import model as model_module  # noqa: E402
+from playground import fastsample, lstm_gates  # noqa: E402
 from playground.model import CharLSTM  # noqa: E402
 from playground.text import Vocab  # noqa: E402
 from playground.training import TrainConfig, Trainer  # noqa: E402
@@ -124,12 +123,12 @@ def bench_trace(quick: bool, device: str) -> list[dict[str, Any]]:
             model.trace(text)  # returns CPU tensors: includes the copy back
 
         def trace_one_core(model: CharLSTM = model) -> None:
-            limit = model_module.PIPELINE_HIDDEN
-            model_module.PIPELINE_HIDDEN = 10**9  # never pipelined: everything on this thread
+            limit = lstm_gates.PIPELINE_HIDDEN
+            lstm_gates.PIPELINE_HIDDEN = 10**9  # never pipelined: everything on this thread
             try:
                 model.trace(text)
             finally:
-                model_module.PIPELINE_HIDDEN = limit
+                lstm_gates.PIPELINE_HIDDEN = limit
 
         cases = dict(forward=(forward, 1.0), trace=(trace, 1.0))
         pipelined = model._pipelined()

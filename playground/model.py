@@ -3,28 +3,26 @@
 The network is embedding -> multi-layer ``nn.LSTM`` (cuDNN on a GPU) -> linear head, as in
 karpathy/char-rnn. :meth:`CharLSTM.trace` returns, per layer and per character, the input,
 forget and output gates, the cell candidate, the cell state and the hidden state, computed
-from the model's own weights and checked against ``nn.LSTM`` in the tests.
+from the model's own weights and checked against ``nn.LSTM`` in the tests; the named gates
+and the pieces that compute them are in :mod:`playground.lstm_gates`.
 """
 
 from __future__ import annotations
 
-import math
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground import lstm_gates
 from playground.errors import ModelConfigError, TextInputError
+from playground.lstm_gates import Gates, LayerTrace, gates_from, lstm_step  # noqa: F401 - re-exported
 from playground.text import Vocab
 
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (layers, B, H)
-T_ = TypeVar("T_")
 
 
 @dataclass(frozen=True)
@@ -53,23 +51,6 @@ class ModelConfig:
         return asdict(self)
 
 
-class Gates(NamedTuple):
-    """One LSTM layer's internals. Each tensor is ``(..., H)``: per character when traced."""
-
-    input: torch.Tensor  # i = sigmoid(.)  how much of the candidate enters the cell
-    forget: torch.Tensor  # f = sigmoid(.)  how much of the old cell is kept
-    cell: torch.Tensor  # g = tanh(.)     the candidate written to the cell
-    output: torch.Tensor  # o = sigmoid(.)  how much of the cell is shown as h
-
-
-class LayerTrace(NamedTuple):
-    """A layer over a text: its gates, cell state ``c`` and hidden state ``h``, each ``(T, H)``."""
-
-    gates: Gates
-    c: torch.Tensor
-    h: torch.Tensor
-
-
 @dataclass(frozen=True)
 class Trace:
     """Everything the model computed over a text: per layer internals and next-char logits."""
@@ -82,26 +63,6 @@ class Trace:
     def probabilities(self) -> torch.Tensor:
         """Softmax of the logits, ``(T, V)``."""
         return torch.softmax(self.logits, dim=-1)
-
-
-def gates_from(preact: torch.Tensor) -> Gates:
-    """Split the fused pre-activations ``(..., 4H)`` in PyTorch's order i, f, g, o."""
-    i, f, g, o = preact.chunk(4, dim=-1)
-    return Gates(torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o))
-
-
-def lstm_step(
-    x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor,
-    bias: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor, Gates]:
-    """One LSTM step from one fused linear and a split; returns ``(h, c, gates)``.
-
-    ``x`` is ``(B, In)``, ``h`` and ``c`` are ``(B, H)``; ``bias`` is ``b_ih + b_hh``.
-    """
-    gates = gates_from(torch.addmm(bias, x, w_ih.t()) + h @ w_hh.t())  # (B, 4H) -> 4 x (B, H)
-    c = gates.forget * c + gates.input * gates.cell  # c_t = f * c_{t-1} + i * g
-    h = gates.output * torch.tanh(c)  # h_t = o * tanh(c_t)
-    return h, c, gates
 
 
 class CharLSTM(nn.Module):
@@ -174,10 +135,10 @@ class CharLSTM(nn.Module):
         layer to keep the gates as it goes was measured slower on the CPU: the fused kernel's
         one-row products beat MKL's, so reading ``W_hh`` twice costs less.)
 
-        On a CPU with a core to spare and layers of :data:`PIPELINE_HIDDEN` units or more, the
-        kernel runs in chunks of :data:`PIPELINE_CHUNK` characters and a worker thread computes
-        each chunk's gates while the kernel runs the next (the kernel hands over the exact cell
-        state at each chunk's end), so the extra products cost little wall time.
+        On a CPU with a core to spare and layers of ``lstm_gates.PIPELINE_HIDDEN`` units or
+        more, the kernel runs in chunks of ``lstm_gates.PIPELINE_CHUNK`` characters and a worker
+        thread computes each chunk's gates while the kernel runs the next (the kernel hands over
+        the exact cell state at each chunk's end), so the extra products cost little wall time.
         """
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
@@ -189,8 +150,8 @@ class CharLSTM(nn.Module):
             state = self.initial_state(1)
         h0, c0 = state
         pipelined = self._pipelined()
-        chunk = PIPELINE_CHUNK if pipelined else max(1, ids.numel())
-        run = _gate_worker().submit if pipelined else _at_once
+        chunk = lstm_gates.PIPELINE_CHUNK if pipelined else max(1, ids.numel())
+        run = lstm_gates.gate_worker().submit if pipelined else lstm_gates.at_once
         x = self.embed(ids)  # (T, E)
         pending: list[tuple[list[Future[tuple[Gates, torch.Tensor]]], torch.Tensor]] = []
         for k in range(self.config.layers):
@@ -199,19 +160,18 @@ class CharLSTM(nn.Module):
             outs, parts = [], []
             for start in range(0, ids.numel(), chunk):
                 xs = x[start : start + chunk]
-                out, (h_end, c_end) = _single_layer(xs, h, c, w_ih, w_hh, bias)  # (t, H)
-                parts.append(run(_chunk_gates, xs, out, h, c, w_ih, w_hh, bias))
+                out, (h_end, c_end) = lstm_gates.single_layer(xs, h, c, w_ih, w_hh, bias)  # (t, H)
+                parts.append(run(lstm_gates.chunk_gates, xs, out, h, c, w_ih, w_hh, bias))
                 outs.append(out)
                 h, c = h_end[0], c_end[0]
             x = outs[0] if len(outs) == 1 else torch.cat(outs)  # (T, H): the next layer's input
             pending.append((parts, x))
         logits = self.head(x)  # (T, V)
-        layers = tuple(_cpu(_joined([p.result() for p in parts], h_seq)) for parts, h_seq in pending)
+        layers = tuple(lstm_gates.to_cpu(lstm_gates.joined([p.result() for p in parts], h_seq)) for parts, h_seq in pending)
         return Trace(kept, ids.cpu(), layers, logits.cpu())
 
     def _pipelined(self) -> bool:
-        return (self.device.type == "cpu" and self.config.hidden >= PIPELINE_HIDDEN
-                and (os.cpu_count() or 1) > 1)
+        return lstm_gates.pipelined(self.device, self.config.hidden)
 
     @torch.no_grad()
     def evaluate(self, text: str, batch_chars: int = 65_536) -> float:
@@ -235,95 +195,3 @@ class CharLSTM(nn.Module):
             count += chunk.numel() - 1
         self.train(self_training)
         return total / count
-
-
-def _single_layer(
-    x: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor,
-    bias: torch.Tensor,
-) -> tuple[torch.Tensor, State]:
-    """One LSTM layer over a sequence with the fused kernel: ``x (T, In) -> h (T, H)``."""
-    zeros = torch.zeros_like(bias)
-    out, h, c = torch.lstm(  # the op behind nn.LSTM, with one layer's weights
-        x.unsqueeze(0), (h0.unsqueeze(0), c0.unsqueeze(0)), [w_ih, w_hh, bias, zeros],
-        True, 1, 0.0, False, False, True,
-    )
-    return out[0], (h, c)
-
-
-#: Hidden size from which a CPU trace computes gates on a worker thread, a chunk behind the
-#: fused kernel. Below it the chunks' Python overhead costs more than the second core saves
-#: (``benchmarks/bench_engine.py``: on 2 cores, 2x256 and 3x512 traces fall from 1.7x the
-#: forward to 1.1-1.3x; 2x128 stays about 2x either way).
-PIPELINE_HIDDEN = 256
-PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
-
-_worker: ThreadPoolExecutor | None = None
-_worker_lock = threading.Lock()
-
-
-def _gate_worker() -> ThreadPoolExecutor:
-    """The one thread that computes traced gates beside the fused kernel (started on first use)."""
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            _worker = ThreadPoolExecutor(1, thread_name_prefix="playground-trace")
-        return _worker
-
-
-def _at_once(fn: Callable[..., T_], *args: Any) -> Future[T_]:
-    """``fn(*args)`` now, as a finished future: the same interface as the worker's ``submit``."""
-    done: Future[T_] = Future()
-    done.set_result(fn(*args))
-    return done
-
-
-@torch.no_grad()  # grad mode is per thread: the worker needs its own
-def _chunk_gates(
-    x: torch.Tensor, h_seq: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor, w_ih: torch.Tensor,
-    w_hh: torch.Tensor, bias: torch.Tensor,
-) -> tuple[Gates, torch.Tensor]:
-    """Gates and cell states of a chunk ``(t, H)`` from its input, outputs and entering state."""
-    pre = torch.addmm(bias, x, w_ih.t())  # (t, 4H): input half of the gates, all at once
-    h_prev = torch.cat([h0, h_seq[:-1]], dim=0)  # (t, H): h_{t-1}
-    gates = gates_from(pre.addmm_(h_prev, w_hh.t()))  # 4 x (t, H): + recurrent half
-    return gates, _cell_recurrence(gates, c0[0])
-
-
-def _joined(parts: list[tuple[Gates, torch.Tensor]], h_seq: torch.Tensor) -> LayerTrace:
-    if len(parts) == 1:
-        return LayerTrace(parts[0][0], parts[0][1], h_seq)
-    gates = Gates(*(torch.cat(q) for q in zip(*(g for g, _ in parts))))
-    return LayerTrace(gates, torch.cat([c for _, c in parts]), h_seq)
-
-
-def _cell_recurrence(gates: Gates, c0: torch.Tensor) -> torch.Tensor:
-    """``c_t = f_t * c_{t-1} + i_t * g_t`` for all t; ``c0`` is ``(H,)``; returns ``(T, H)``.
-
-    The recurrence is linear in ``c``, so it runs in blocks of ``K ~ sqrt(T)`` steps: every
-    block at once, step by step within the blocks, from a zero cell (``K`` vectorised steps);
-    then block by block, adding the cell carried in times the block's running product of
-    forget gates (``T / K`` steps). About ``3 sqrt(T)`` small operations instead of ``T``.
-    """
-    f, b0 = gates.forget, gates.input * gates.cell  # (T, H): multiplier of the cell before, what is written
-    steps, hidden = b0.shape
-    if steps == 0:
-        return b0
-    k = max(1, math.isqrt(steps - 1) + 1)  # block length
-    n = -(-steps // k)  # blocks
-    a = f.new_ones(n * k, hidden)
-    b = f.new_zeros(n * k, hidden)
-    a[:steps], b[:steps] = f, b0  # padded with c -> 1 * c + 0
-    a, b = a.view(n, k, hidden), b.view(n, k, hidden)
-    for j in range(1, k):  # within each block, from a zero cell at its start
-        b[:, j].addcmul_(a[:, j], b[:, j - 1])  # b_j = a_j * b_{j-1} + b_j
-        a[:, j].mul_(a[:, j - 1])  # a_j = a_j * a_{j-1}: forget gates since the block began
-    carry = c0
-    for m in range(n):  # across blocks: c = b + a * (cell at the block's start)
-        b[m].addcmul_(a[m], carry)
-        carry = b[m, -1]
-    return b.view(n * k, hidden)[:steps]
-
-
-def _cpu(layer: LayerTrace) -> LayerTrace:
-    g = Gates(*(t.cpu() for t in layer.gates))
-    return LayerTrace(g, layer.c.cpu(), layer.h.cpu())

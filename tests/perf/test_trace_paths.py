@@ -10,8 +10,9 @@ import os
 import pytest
 import torch
 
-from playground import model as model_module
-from playground.model import CharLSTM, Gates, _cell_recurrence, lstm_step
+from playground import lstm_gates
+from playground.lstm_gates import Gates, cell_recurrence, lstm_step
+from playground.model import CharLSTM
 from playground.text import Vocab
 
 TEXT = "Now is the winter of our discontent\nMade glorious summer by this sun of York;\n" * 3
@@ -58,11 +59,11 @@ def test_pipelined_trace_in_chunks_equals_the_trace_at_once(
     model = CharLSTM(vocab, hidden=24, layers=2, embed=8).eval()
     state = torch.randn(2, 1, 24) * 0.5, torch.randn(2, 1, 24)
     text = (TEXT * 4)[:length]
-    monkeypatch.setattr(model_module, "PIPELINE_HIDDEN", 10**6)
+    monkeypatch.setattr(lstm_gates, "PIPELINE_HIDDEN", 10**6)
     assert not model._pipelined()
     want = model.trace(text, state)
-    monkeypatch.setattr(model_module, "PIPELINE_HIDDEN", 1)
-    monkeypatch.setattr(model_module, "PIPELINE_CHUNK", chunk)
+    monkeypatch.setattr(lstm_gates, "PIPELINE_HIDDEN", 1)
+    monkeypatch.setattr(lstm_gates, "PIPELINE_CHUNK", chunk)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # chosen on any machine this test runs on
     assert model._pipelined()
     got = model.trace(text, state)
@@ -77,8 +78,8 @@ def test_pipelined_trace_in_chunks_equals_the_trace_at_once(
 
 def test_wide_models_choose_the_pipelined_trace_on_a_multicore_cpu() -> None:
     vocab = Vocab.from_text(TEXT)
-    assert CharLSTM(vocab, hidden=model_module.PIPELINE_HIDDEN, layers=1)._pipelined() == ((os.cpu_count() or 1) > 1)
-    assert not CharLSTM(vocab, hidden=model_module.PIPELINE_HIDDEN - 1, layers=1)._pipelined()
+    assert CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN, layers=1)._pipelined() == ((os.cpu_count() or 1) > 1)
+    assert not CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN - 1, layers=1)._pipelined()
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 5, 16, 17, 99, 400])
@@ -91,5 +92,5 @@ def test_blocked_cell_scan_equals_the_plain_recurrence(steps: int) -> None:
         c = gates.forget[t] * c + gates.input[t] * gates.cell[t]
         want.append(c)
     before = gates.forget.clone()
-    torch.testing.assert_close(_cell_recurrence(gates, c0), torch.stack(want), atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(cell_recurrence(gates, c0), torch.stack(want), atol=1e-6, rtol=1e-5)
     assert torch.equal(gates.forget, before)  # the gates are left as they were
