@@ -74,8 +74,8 @@ def single_layer(
 
 #: Hidden size from which a CPU trace computes gates on a worker thread, a chunk behind the
 #: fused kernel. Below it the chunks' Python overhead costs more than the second core saves
-#: (``benchmarks/bench_engine.py``: on 2 cores, 2x256 and 3x512 traces fall from 1.7x the
-#: forward to 1.1-1.3x; 2x128 stays about 2x either way).
+#: (``benchmarks/bench_engine.py`` on 2 cores: hidden 256-512 traces fall from 1.55-1.72x the
+#: forward to 1.23-1.43x; 2x128 stays about 2x either way).
 PIPELINE_HIDDEN = 256
 PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
 
