@@ -135,7 +135,7 @@ def train(args: argparse.Namespace) -> int:
     reloaded = checkpoint.load(out / name)  # the figure recorded is that of the float16 file
     valid_loss = reloaded.evaluate(split.valid_text)
     meta = {
-        "corpus": args.corpus,
+        "corpus": args.corpus if args.corpus in corpora.CORPORA else str(Path(args.corpus).resolve()),
         "command": "python -m playground " + " ".join(shlex.quote(a) for a in args.argv),
         "seed": args.seed,
         "valid_documents": [d.title for d in split.valid],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 
@@ -24,7 +25,7 @@ def pick(preference: str | torch.device | None = "auto") -> torch.device:
 
     Raises
     ------
-    ValueError
+    DeviceError
         If the name is unknown or the requested device is not available here.
     """
     if isinstance(preference, torch.device):
@@ -47,6 +48,25 @@ def pick(preference: str | torch.device | None = "auto") -> torch.device:
     if kind == "mps" and not torch.backends.mps.is_available():
         raise DeviceError("An MPS device was requested but Apple's MPS is not available here.")
     return torch.device(name)
+
+
+def usable_cpus() -> int:
+    """CPU cores this process may run on: its affinity mask, capped by a cgroup CPU quota.
+
+    ``os.cpu_count()`` counts the host's cores, which on a container (Binder) or under
+    ``taskset`` can be more than the process gets.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:  # cgroup v2: "max 100000" (no cap) or "200000 100000" (2 cores' worth)
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 def describe(device: torch.device) -> str:

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple, TypeVar
 
 import torch
 
+from playground.device import usable_cpus
+
 State = tuple[torch.Tensor, torch.Tensor]  # (h, c)
 T_ = TypeVar("T_")
 
@@ -81,6 +83,15 @@ PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
 
 _worker: ThreadPoolExecutor | None = None
 _worker_lock = threading.Lock()
+
+
+def _forget_worker() -> None:  # a forked child inherits the executor but not its thread
+    global _worker
+    _worker = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker)
 
 
 def gate_worker() -> ThreadPoolExecutor:
@@ -152,5 +163,6 @@ def to_cpu(layer: LayerTrace) -> LayerTrace:
 
 
 def pipelined(device: torch.device, hidden: int) -> bool:
-    """Whether a trace on ``device`` of layers this wide computes its gates on the worker."""
-    return device.type == "cpu" and hidden >= PIPELINE_HIDDEN and (os.cpu_count() or 1) > 1
+    """Whether a trace on ``device`` of layers this wide computes its gates on the worker
+    (only with a second core this process may use: on one, the worker only adds overhead)."""
+    return device.type == "cpu" and hidden >= PIPELINE_HIDDEN and usable_cpus() > 1

@@ -26,6 +26,9 @@ TUNES = 32
 def release(run_dir: str | Path, name: str, out: str | Path) -> list[dict[str, Any]]:
     """Copy ``run_dir/name*`` into ``out``, re-evaluating the snapshots; returns their rows."""
     run_dir, out = Path(run_dir), Path(out)
+    if run_dir.resolve() == out.resolve():
+        raise CheckpointError(f"{run_dir} is where the release would go: release copies from the "
+                              f"--out folder of `python -m playground train` into another folder.")
     out.mkdir(parents=True, exist_ok=True)
     final_meta = checkpoint.read_meta(run_dir / name)
     split = corpora.split(corpora.load_or_read(final_meta["corpus"]))

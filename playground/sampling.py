@@ -214,6 +214,7 @@ def _stream_batch(
     _check_length(length)
     for t in temperatures:
         check(t, top_k, top_p)
+    temperatures = [float(t) for t in temperatures]
     from playground import fastsample  # imported here: fastsample builds on this module
 
     seed = int(torch.randint(0, 2**62, (1,))) if seed is None else check_seed(seed)
@@ -235,10 +236,11 @@ def generate_many(
     top_p: float | None = None, seed: int | None = None,
 ) -> list[str]:
     """One text per temperature, sampled together in one batched pass (each weight read is shared)."""
+    temperatures = list(temperatures)  # a numpy array or tensor too (their truth value is ambiguous)
     if not temperatures:
         raise SamplingError("Give at least one temperature.")
     texts: list[list[str]] = [[] for _ in temperatures]
-    for step in _stream_batch(model, prompt, length, list(temperatures), top_k, top_p, seed):
+    for step in _stream_batch(model, prompt, length, temperatures, top_k, top_p, seed):
         for b, (c, _) in enumerate(step):
             texts[b].append(c)
     return ["".join(t) for t in texts]

@@ -12,6 +12,7 @@ import contextlib
 import html
 import json
 import logging
+import math
 import os
 from collections.abc import Iterator
 from copy import deepcopy
@@ -147,10 +148,18 @@ def gaps(a: np.ndarray) -> list[Any]:
 def compact(a: Any, decimals: int = 3) -> list[Any]:
     """A grid of numbers as nested lists rounded to ``decimals`` places, ``None`` for NaN.
 
+    A grid of small numbers keeps more places, so that its largest value still has three
+    significant digits (regression targets of +-0.004 keep their shades).
+
     plotly.py sends numpy grids as JSON lists of full float64 reprs, about 19 characters a
     value; rounded to the three places the hover labels show, about 7. 08_gates' heatmaps went
     from one 8.4 MB websocket message to about 2.6 MB. (plotly's base64 typed-array spec is
     smaller still, but plotly.js reports the decoded array back as a "trace delta", which the
     kernel echoes: more traffic, not less.)
     """
-    return gaps(np.round(np.asarray(a, dtype=np.float64), decimals))
+    arr = np.asarray(a, dtype=np.float64)
+    finite = np.abs(arr[np.isfinite(arr)])
+    top = float(finite.max()) if finite.size else 0.0
+    if top > 0.0:  # at least three significant digits at the grid's largest value
+        decimals = max(decimals, 2 - math.floor(math.log10(top)))
+    return gaps(np.round(arr, decimals))

@@ -175,8 +175,12 @@ def test_live_slides_follow_the_slide_metadata_with_widgets_live(voila: VoilaSer
     assert page.evaluate("np_slides.current()") == at > 0
     page.keyboard.press("Escape")
     assert all(cells.nth(i).is_visible() for i in range(cells.count()))
+    top = "document.getElementById('rendered_cells').scrollTop"  # the page's scroller
+    page.evaluate(f"{top} = 1e6")  # far down the whole page
+    assert page.evaluate(top) > 0
     page.get_by_role("button", name="Slides").click()
     assert page.inner_text("#np-slide-count").endswith(f"/ {want}")
+    assert page.evaluate(top) == 0  # the slide is shown from its top
     errors = [(k, t) for k, t in recorder.console if k in ("error", "pageerror")]
     assert errors == [], errors
     voila.shutdown_kernel(page.evaluate(

@@ -21,6 +21,13 @@ def test_compact_grid_rounds_to_three_places_and_keeps_gaps() -> None:
     assert all(len(repr(v)) <= 6 for row in back for v in row if v is not None)
 
 
+def test_a_grid_of_small_numbers_keeps_three_significant_digits() -> None:
+    grid = np.linspace(-0.004, 0.004, 61).reshape(1, -1)  # a regression target this small
+    back = np.asarray(compact(grid), dtype=float)
+    assert len(np.unique(back)) == 61
+    np.testing.assert_allclose(back, grid, atol=5e-6)
+
+
 def test_a_heatmap_update_sends_under_half_of_the_plain_message() -> None:
     grid = np.random.default_rng(1).random((384, 160)).astype(np.float32)  # 08_gates' window
     sent: list[dict] = []

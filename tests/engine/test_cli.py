@@ -55,6 +55,7 @@ def test_a_run_on_your_own_text_can_be_released(tmp_path: Path, capsys: pytest.C
     (["train", "--corpus", "POEM", "--snapshots", "a,b", "--out", "x"], "--snapshots takes step numbers"),
     (["sample", "shakespeare", "--seed", str(2**70)], "The seed must be a whole number from 0"),
     (["release", "WEIGHTS", "--name", "shakespeare", "--out", "x"], "holds released weights, not a training run"),
+    (["release", "WEIGHTS", "--name", "python", "--out", "WEIGHTS"], "is where the release would go"),
 ])
 def test_bad_arguments_get_one_sentence_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str

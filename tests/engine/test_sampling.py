@@ -83,6 +83,14 @@ def test_numpy_and_tensor_temperatures_are_numbers(tiny_model: CharLSTM) -> None
         torch.testing.assert_close(sampling.next_distribution(tiny_model, "to be", temperature=t).probs, want.probs)  # type: ignore[arg-type]
 
 
+def test_generate_many_takes_an_array_of_temperatures(tiny_model: CharLSTM) -> None:
+    import numpy as np
+
+    want = sampling.generate_many(tiny_model, "to be", 8, [0.5, 1.0], seed=3)
+    assert sampling.generate_many(tiny_model, "to be", 8, np.array([0.5, 1.0]), seed=3) == want  # type: ignore[arg-type]
+    assert sampling.generate_many(tiny_model, "to be", 8, torch.tensor([0.5, 1.0]), seed=3) == want  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("seed", [-1, 2**63, 2**70, 1.5, "7", True])
 def test_bad_seeds_raise_a_sentence(tiny_model: CharLSTM, seed: object) -> None:
     with pytest.raises(SamplingError, match="seed must be a whole number"):

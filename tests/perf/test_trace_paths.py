@@ -10,7 +10,7 @@ import os
 import pytest
 import torch
 
-from playground import lstm_gates
+from playground import device, lstm_gates
 from playground.lstm_gates import Gates, cell_recurrence, lstm_step
 from playground.model import CharLSTM
 from playground.text import Vocab
@@ -64,7 +64,7 @@ def test_pipelined_trace_in_chunks_equals_the_trace_at_once(
     want = model.trace(text, state)
     monkeypatch.setattr(lstm_gates, "PIPELINE_HIDDEN", 1)
     monkeypatch.setattr(lstm_gates, "PIPELINE_CHUNK", chunk)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # chosen on any machine this test runs on
+    monkeypatch.setattr(lstm_gates, "usable_cpus", lambda: 2)  # chosen on any machine this test runs on
     assert model._pipelined()
     got = model.trace(text, state)
     assert got.text == want.text and torch.equal(got.ids, want.ids)
@@ -76,10 +76,35 @@ def test_pipelined_trace_in_chunks_equals_the_trace_at_once(
         assert not a.c.requires_grad and not a.gates.input.requires_grad  # no graph built on the worker
 
 
-def test_wide_models_choose_the_pipelined_trace_on_a_multicore_cpu() -> None:
+def test_wide_models_choose_the_pipelined_trace_only_with_a_second_usable_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     vocab = Vocab.from_text(TEXT)
-    assert CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN, layers=1)._pipelined() == ((os.cpu_count() or 1) > 1)
+    wide = CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN, layers=1)
     assert not CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN - 1, layers=1)._pipelined()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert wide._pipelined() == (device.usable_cpus() > 1)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # taskset -c 0
+    assert device.usable_cpus() == 1 and not wide._pipelined()
+
+
+def test_a_forked_child_can_trace_after_its_parent_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child inherits the worker's executor but not its thread: it must start its own."""
+    import multiprocessing
+
+    vocab = Vocab.from_text(TEXT)
+    model = CharLSTM(vocab, hidden=16, layers=1, embed=4).eval()
+    monkeypatch.setattr(lstm_gates, "PIPELINE_HIDDEN", 1)
+    monkeypatch.setattr(lstm_gates, "usable_cpus", lambda: 2)
+    want = model.trace(TEXT)  # starts the parent's worker thread
+    child = multiprocessing.get_context("fork").Process(target=model.trace, args=(TEXT,))
+    child.start()
+    child.join(60)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and child.exitcode == 0
+    torch.testing.assert_close(model.trace(TEXT).layers[0].h, want.layers[0].h)  # the parent still can
 
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 5, 16, 17, 99, 400])
