@@ -220,7 +220,7 @@ def _stream_batch(
     seed = int(torch.randint(0, 2**62, (1,))) if seed is None else check_seed(seed)
     # The fast sampler gives the text of the plain loop (nn.LSTM one character at a time, then
     # probabilities() and draw() per row; kept as fastsample.naive_stream_batch) for the same seed.
-    yield from fastsample.stream_batch(model, prompt, length, temperatures, top_k, top_p, int(seed))
+    yield from fastsample.stream_batch(model, prompt, length, temperatures, top_k, top_p, seed)
 
 
 def generate(

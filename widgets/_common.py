@@ -144,7 +144,6 @@ def gaps(a: np.ndarray) -> list[Any]:
     return out
 
 
-
 def compact(a: Any, decimals: int = 3) -> list[Any]:
     """A grid of numbers as nested lists rounded to ``decimals`` places, ``None`` for NaN.
 
@@ -153,7 +152,7 @@ def compact(a: Any, decimals: int = 3) -> list[Any]:
 
     plotly.py sends numpy grids as JSON lists of full float64 reprs, about 19 characters a
     value; rounded to the three places the hover labels show, about 7. 08_gates' heatmaps went
-    from one 8.4 MB websocket message to about 2.6 MB. (plotly's base64 typed-array spec is
+    from one 8.4 MB websocket message to about 3 MB. (plotly's base64 typed-array spec is
     smaller still, but plotly.js reports the decoded array back as a "trace delta", which the
     kernel echoes: more traffic, not less.)
     """

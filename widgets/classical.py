@@ -102,7 +102,6 @@ class ClassicalGrid(ShowsFigures, w.VBox):
 
     def _panel(self, i: int, xs: Any, ys: Any, z: Any) -> None:
         heat = self.fig.data[2 * i]
-        heat.x, heat.y, heat.z = xs, ys, compact(z)
         d = self.data
         if d.task == "regression":
             lim = float(np.abs(d.y_train).max())
@@ -112,7 +111,8 @@ class ClassicalGrid(ShowsFigures, w.VBox):
         else:
             heat.colorscale, heat.zmin, heat.zmax = _class_scale(d.n_classes), 0, d.n_classes
             if i < len(self.results):  # classical models give the class; shift into its band
-                heat.z = compact(np.asarray(z) + 0.5)
+                z = np.asarray(z) + 0.5
+        heat.x, heat.y, heat.z = xs, ys, compact(z)
 
     def draw_network(self, trainer: Trainer | None) -> None:
         """The network's surface and score in the seventh panel, and the score bars."""
