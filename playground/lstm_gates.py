@@ -75,10 +75,11 @@ def single_layer(
 
 
 #: Hidden size from which a CPU trace computes gates on a worker thread, a chunk behind the
-#: fused kernel. Below it the chunks' Python overhead costs more than the second core saves
-#: (``benchmarks/bench_engine.py`` on 2 cores: hidden 256-512 traces fall from 1.55-1.72x the
-#: forward to 1.23-1.43x; 2x128 stays about 2x either way).
-PIPELINE_HIDDEN = 256
+#: fused kernel. Below it the chunks' fixed costs (about 0.1 ms per kernel call and per gate
+#: call on the project's 2-core machine) outweigh what the second core saves: hidden 64 traces
+#: at about 1.8x the forward on one core and 2.0x pipelined, hidden 128 at 1.7-1.9x on one
+#: core and 1.2-1.3x pipelined (``benchmarks/bench_engine.py``).
+PIPELINE_HIDDEN = 128
 PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
 
 _worker: ThreadPoolExecutor | None = None
@@ -118,8 +119,24 @@ def chunk_gates(
     """Gates and cell states of a chunk ``(t, H)`` from its input, outputs and entering state."""
     pre = torch.addmm(bias, x, w_ih.t())  # (t, 4H): input half of the gates, all at once
     h_prev = torch.cat([h0, h_seq[:-1]], dim=0)  # (t, H): h_{t-1}
-    gates = gates_from(pre.addmm_(h_prev, w_hh.t()))  # 4 x (t, H): + recurrent half
+    gates = activated(pre.addmm_(h_prev, w_hh.t()))  # 4 x (t, H): + recurrent half
     return gates, cell_recurrence(gates, c0[0])
+
+
+def activated(preact: torch.Tensor) -> Gates:
+    """:func:`gates_from` in place over a contiguous ``(T, 4H)``: the gates are views of it.
+
+    One vectorised sigmoid covers all four gates, with ``tanh(x) = 2 sigmoid(2x) - 1`` for the
+    candidate (within 2.4e-7 of ``torch.tanh``): on the CPU ``torch.tanh`` of a column slice
+    runs about five times slower per element than ``sigmoid`` of the whole block.
+    """
+    hidden = preact.shape[-1] // 4
+    cand = preact[..., 2 * hidden : 3 * hidden]
+    cand.mul_(2)
+    preact.sigmoid_()
+    cand.mul_(2).sub_(1)
+    i, f, g, o = preact.chunk(4, dim=-1)
+    return Gates(i, f, g, o)
 
 
 def joined(parts: list[tuple[Gates, torch.Tensor]], h_seq: torch.Tensor) -> LayerTrace:
@@ -135,26 +152,33 @@ def cell_recurrence(gates: Gates, c0: torch.Tensor) -> torch.Tensor:
     The recurrence is linear in ``c``, so it runs in blocks of ``K ~ sqrt(T)`` steps: every
     block at once, step by step within the blocks, from a zero cell (``K`` vectorised steps);
     then block by block, adding the cell carried in times the block's running product of
-    forget gates (``T / K`` steps). About ``3 sqrt(T)`` small operations instead of ``T``.
+    forget gates (``T / K`` steps). About ``2 sqrt(T)`` small operations instead of ``T``. The
+    blocks are laid out step-major, ``(K, blocks, H)``, so each vectorised step reads one
+    contiguous slab, and the slabs are taken with one ``unbind`` rather than one index each.
     """
-    f, b0 = gates.forget, gates.input * gates.cell  # (T, H): multiplier of the cell before, what is written
-    steps, hidden = b0.shape
+    f, written = gates.forget, gates.input * gates.cell  # (T, H): multiplier of the cell before, what is written
+    steps, hidden = written.shape
     if steps == 0:
-        return b0
+        return written
     k = max(1, math.isqrt(steps - 1) + 1)  # block length
     n = -(-steps // k)  # blocks
-    a = f.new_ones(n * k, hidden)
-    b = f.new_zeros(n * k, hidden)
-    a[:steps], b[:steps] = f, b0  # padded with c -> 1 * c + 0
-    a, b = a.view(n, k, hidden), b.view(n, k, hidden)
+    pad = n * k - steps  # padded with c -> 1 * c + 0
+    if pad:
+        f = torch.cat([f, f.new_ones(pad, hidden)])
+        written = torch.cat([written, written.new_zeros(pad, hidden)])
+    # (K, n, H): a[j, m] is f at step j of block m; copies, so the gates are left as they were
+    a = f.new_empty(k, n, hidden).copy_(f.view(n, k, hidden).transpose(0, 1))
+    b = f.new_empty(k, n, hidden).copy_(written.view(n, k, hidden).transpose(0, 1))
+    a_at, b_at = a.unbind(0), b.unbind(0)
     for j in range(1, k):  # within each block, from a zero cell at its start
-        b[:, j].addcmul_(a[:, j], b[:, j - 1])  # b_j = a_j * b_{j-1} + b_j
-        a[:, j].mul_(a[:, j - 1])  # a_j = a_j * a_{j-1}: forget gates since the block began
-    carry = c0
-    for m in range(n):  # across blocks: c = b + a * (cell at the block's start)
-        b[m].addcmul_(a[m], carry)
-        carry = b[m, -1]
-    return b.view(n * k, hidden)[:steps]
+        b_at[j].addcmul_(a_at[j], b_at[j - 1])  # b_j = a_j * b_{j-1} + b_j
+        a_at[j].mul_(a_at[j - 1])  # a_j = a_j * a_{j-1}: forget gates since the block began
+    carry, carries = c0, [c0]  # the cell entering each block
+    for end_b, end_a in zip(b_at[-1].unbind(0)[:-1], a_at[-1].unbind(0)[:-1]):
+        carry = torch.addcmul(end_b, end_a, carry)
+        carries.append(carry)
+    b.addcmul_(a, torch.stack(carries))  # c = b + a * (cell at the block's start)
+    return b.transpose(0, 1).reshape(n * k, hidden)[:steps]
 
 
 def to_cpu(layer: LayerTrace) -> LayerTrace:

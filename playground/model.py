@@ -142,7 +142,7 @@ class CharLSTM(nn.Module):
         """
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
-        kept = self.vocab.decode(enc.ids)
+        kept = self.vocab.decode(enc.ids) if enc.unknown else text
         if not kept:
             raise TextInputError("There is nothing to trace: the text has no character this model knows."
                                  if text else "There is nothing to trace: the text is empty.")

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from playground import device, lstm_gates
-from playground.lstm_gates import Gates, cell_recurrence, lstm_step
+from playground.lstm_gates import Gates, activated, cell_recurrence, gates_from, lstm_step
 from playground.model import CharLSTM
 from playground.text import Vocab
 
@@ -119,3 +119,14 @@ def test_blocked_cell_scan_equals_the_plain_recurrence(steps: int) -> None:
     before = gates.forget.clone()
     torch.testing.assert_close(cell_recurrence(gates, c0), torch.stack(want), atol=1e-6, rtol=1e-5)
     assert torch.equal(gates.forget, before)  # the gates are left as they were
+
+
+def test_gates_activated_in_place_match_the_named_activations_even_when_saturated() -> None:
+    torch.manual_seed(0)
+    pre = torch.randn(50, 4 * 9) * 4
+    pre[0], pre[1] = 100.0, -100.0  # saturated: no NaN from 2 * sigmoid(2x) - 1
+    want = gates_from(pre)
+    got = activated(pre.clone())
+    for name, w, g in zip(Gates._fields, want, got):
+        torch.testing.assert_close(g, w, atol=3e-7, rtol=0, msg=name)
+    assert got.cell[0].eq(1).all() and got.cell[1].eq(-1).all()
