@@ -19,8 +19,10 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ if str(HERE.parent) not in sys.path:
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from benchmarks.run import interleaved, memory_bandwidth, read_bandwidth, row, timed  # noqa: E402
+from benchmarks.run import cpu_model, interleaved, memory_bandwidth, read_bandwidth, row, timed  # noqa: E402
 from benchmarks.run import main as run_main  # noqa: E402
 from playground import fastsample, lstm_gates  # noqa: E402
 from playground.model import CharLSTM  # noqa: E402
@@ -103,7 +105,25 @@ def bench_training(quick: bool, device: str) -> list[dict[str, Any]]:
                 notes="ratio ~1: the Trainer adds little to the arithmetic")]
 
 
+def training_gpu_vs_cpu(gpu_rate: float | None, cpu_rate: float, gpu_name: str | None) -> dict[str, Any]:
+    """The Trainer's characters/second on the GPU against the CPU, both measured in this run."""
+    cpu = f"CPU ({cpu_model()}, {torch.get_num_threads()} threads)"
+    if gpu_rate is None or gpu_name is None:
+        return row("training GPU vs CPU, 2x384", math.nan, "chars/s", cpu, None,
+                   notes=f"no CUDA GPU in this run: only the CPU's {cpu_rate:,.0f} chars/s was measured")
+    return row(f"training GPU vs CPU, 2x384, {gpu_name}", gpu_rate, "chars/s", cpu, cpu_rate,
+               notes="same batches and steps on each device")
+
+
 # --------------------------------------------------------------------------- trace
+
+
+def repeated(fn: Callable[[], object], times: int) -> Callable[[], None]:
+    def go() -> None:
+        for _ in range(times):
+            fn()
+
+    return go
 
 
 def bench_trace(quick: bool, device: str) -> list[dict[str, Any]]:
@@ -130,11 +150,14 @@ def bench_trace(quick: bool, device: str) -> list[dict[str, Any]]:
             finally:
                 lstm_gates.PIPELINE_HIDDEN = limit
 
-        cases = dict(forward=(forward, 1.0), trace=(trace, 1.0))
+        # each timing covers at least ~30 ms (a few calls of a small model), so one call's
+        # scheduling hiccup moves a small model's ratio less
+        reps = 1 if quick else max(1, round(0.03 / timed(forward, 3)))
+        cases = dict(forward=(repeated(forward, reps), float(reps)), trace=(repeated(trace, reps), float(reps)))
         pipelined = model._pipelined()
         if pipelined:
-            cases["one_core"] = (trace_one_core, 1.0)
-        rates = interleaved(cases, 3 if quick else 5)
+            cases["one_core"] = (repeated(trace_one_core, reps), float(reps))
+        rates = interleaved(cases, 3 if quick else 7)
         t_fwd, t_trace = 1 / rates["forward"], 1 / rates["trace"]
         base = "cuDNN forward" if dev.type == "cuda" else "nn.LSTM forward"
         how = (f"gates on a 2nd core, a chunk behind the kernel; all on 1 core: "
@@ -281,7 +304,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     """Every engine figure (the benchmarks/README.md protocol)."""
     rows = bench_training(quick, "cpu")
     if torch.cuda.is_available():
-        rows += bench_training(quick, "cuda")
+        gpu = bench_training(quick, "cuda")
+        rows += gpu + [training_gpu_vs_cpu(gpu[0]["value"], rows[0]["value"], torch.cuda.get_device_name(0))]
+    else:
+        rows.append(training_gpu_vs_cpu(None, rows[0]["value"], None))
     rows += bench_trace(quick, "cpu")
     if torch.cuda.is_available():
         rows += bench_trace(quick, "cuda")

@@ -15,6 +15,7 @@ times how long the Shakespeare preset takes to reach validation losses of 2.0 an
 
     python benchmarks/bench_training_widget.py --quick
     python benchmarks/bench_training_widget.py --json out.json --reach
+    python benchmarks/bench_training_widget.py --reach-only --threads 1   # only the time to a loss
 """
 
 from __future__ import annotations
@@ -86,7 +87,12 @@ def reach(text: corpora.Corpus, device: str, targets: tuple[float, ...] = (2.0, 
     s.subscribe(watch)
     s.start()
     s.join()
-    return {f"seconds_to_{t}": seen.get(t) for t in targets} | {"preset": s.preset.name, "steps": s.progress().step}
+    done = s.progress()
+    samples = {f"sample_by_{t}": next((m.text for m in done.timeline if m.seconds is not None and m.seconds >= seen[t]), None)
+               for t in targets if t in seen}  # what it wrote next after reaching each loss
+    return ({f"seconds_to_{t}": seen.get(t) for t in targets} | samples
+            | {"preset": s.preset.name, "steps": done.step, "chars_per_second": done.chars_per_second,
+               "best_val_loss": min((e[2] for e in done.evals), default=None)})
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -96,12 +102,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=None)
     ap.add_argument("--reach", action="store_true", help="also time reaching val loss 2.0 and 1.6")
+    ap.add_argument("--reach-only", action="store_true", help="only time reaching val loss 2.0 and 1.6")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
     ap.add_argument("--json", default=None, help="write the results here")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick(args.device)
+    if args.reach_only:
+        print(f"processor: {platform.processor() or platform.machine()}  torch {torch.__version__}  "
+              f"threads {torch.get_num_threads()}  device {describe(device)}")
+        result = {"hardware": {"processor": platform.processor() or platform.machine(),
+                               "threads": torch.get_num_threads(), "device": describe(device)},
+                  "reach": reach(corpus(38), str(device))}
+        print("time to reach validation loss:", result["reach"])
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(result, f, indent=1)
+        return result
     gpu = device.type != "cpu"
     steps = args.steps or ((400 if gpu else 120) if args.quick else (3000 if gpu else 600))
     repeat = args.repeat or (1 if args.quick else 2)

@@ -45,7 +45,7 @@ def test_quick_run_prints_one_table_and_writes_json(
     assert status == {"benchmarks.bench_engine": "ok", "benchmarks.bench_broken": "failed",
                       "benchmarks.bench_legacy": "ok"}
     names_seen = {r["name"] for r in report["rows"]}
-    for needle in ("training CPU", "trace 1000 chars, 1x16", "sampler CPU, 2x32", "4 temperatures",
+    for needle in ("training CPU", "training GPU vs CPU", "trace 1000 chars, 1x16", "sampler CPU, 2x32", "4 temperatures",
                    "RSS: engine", "legacy case"):
         assert any(needle.replace("2x32", "") in n for n in names_seen), needle
     for r in report["rows"]:
@@ -90,3 +90,11 @@ def test_a_legacy_report_without_rows_becomes_one_summary_row(monkeypatch: pytes
     rows, status = bench_run.run_module("benchmarks.bench_summary", quick=True)
     assert status["status"] == "ok" and len(rows) == 1
     assert "steps=3" in rows[0]["notes"] and "seconds.widget=2" in rows[0]["notes"]
+
+
+def test_training_row_names_both_devices_and_divides_gpu_by_cpu() -> None:
+    with_gpu = bench_engine.training_gpu_vs_cpu(90_000.0, 7_500.0, "NVIDIA H200")
+    assert "NVIDIA H200" in with_gpu["name"] and with_gpu["baseline"].startswith("CPU (")
+    assert with_gpu["ratio"] == pytest.approx(12.0)
+    without = bench_engine.training_gpu_vs_cpu(None, 7_500.0, None)
+    assert without["ratio"] is None and "7,500" in without["notes"] and "no CUDA GPU" in without["notes"]
