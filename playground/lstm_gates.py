@@ -76,9 +76,10 @@ def single_layer(
 
 #: Hidden size from which a CPU trace computes gates on a worker thread, a chunk behind the
 #: fused kernel. Below it the chunks' fixed costs (about 0.1 ms per kernel call and per gate
-#: call on the project's 2-core machine) outweigh what the second core saves: hidden 64 traces
-#: at about 1.8x the forward on one core and 2.0x pipelined, hidden 128 at 1.7-1.9x on one
-#: core and 1.2-1.3x pipelined (``benchmarks/bench_engine.py``).
+#: call on the project's 2-core machine) outweigh what the second core saves. Measured there
+#: with ``benchmarks/bench_engine.py`` over 1,000 characters (four runs, 2026-12-03): hidden 64
+#: traces at 1.5-2.0x the forward on one core and no better pipelined; hidden 128 at 1.6-1.9x
+#: on one core and 1.2-1.75x pipelined (1.3x or under in most runs).
 PIPELINE_HIDDEN = 128
 PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
 
