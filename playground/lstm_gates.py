@@ -75,13 +75,24 @@ def single_layer(
 
 
 #: Hidden size from which a CPU trace computes gates on a worker thread, a chunk behind the
-#: fused kernel. Below it the chunks' fixed costs (about 0.1 ms per kernel call and per gate
-#: call on the project's 2-core machine) outweigh what the second core saves. Measured there
-#: with ``benchmarks/bench_engine.py`` over 1,000 characters (four runs, 2026-12-03): hidden 64
-#: traces at 1.5-2.0x the forward on one core and no better pipelined; hidden 128 at 1.6-1.9x
-#: on one core and 1.2-1.75x pipelined (1.3x or under in most runs).
-PIPELINE_HIDDEN = 128
-PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace
+#: fused kernel (narrower than NARROW_HIDDEN: with two layers or more, see :func:`pipelined`).
+#: Measured with ``benchmarks/bench_engine.py`` over 1,000 characters on the project's 2-core
+#: machine (2026-12-03): 2-3 layers of hidden 64 trace at 1.9-2.0x the forward on one core and
+#: 1.3-1.85x pipelined in 500-character chunks (the more layers, the more the worker overlaps);
+#: hidden 128 at 1.6-1.9x on one core and 1.2-1.75x pipelined in 250-character chunks (about
+#: half the runs at or under 1.3x); 256-512 at 1.4-1.7x and 1.04-1.5x. Narrower layers were not
+#: measured and stay on one thread.
+PIPELINE_HIDDEN = 64
+PIPELINE_CHUNK = 250  #: characters per chunk of a pipelined trace, for layers of NARROW_HIDDEN units or more
+#: Below this width a kernel call over 250 characters is short next to its fixed cost (about
+#: 0.1 ms per kernel call and per gate call there), so chunks are twice as long.
+NARROW_HIDDEN = 128
+
+
+def chunk_length(hidden: int) -> int:
+    """Characters per chunk of a pipelined trace of layers ``hidden`` units wide."""
+    return PIPELINE_CHUNK if hidden >= NARROW_HIDDEN else 2 * PIPELINE_CHUNK
+
 
 _worker: ThreadPoolExecutor | None = None
 _worker_lock = threading.Lock()
@@ -187,7 +198,10 @@ def to_cpu(layer: LayerTrace) -> LayerTrace:
     return LayerTrace(g, layer.c.cpu(), layer.h.cpu())
 
 
-def pipelined(device: torch.device, hidden: int) -> bool:
-    """Whether a trace on ``device`` of layers this wide computes its gates on the worker
-    (only with a second core this process may use: on one, the worker only adds overhead)."""
-    return device.type == "cpu" and hidden >= PIPELINE_HIDDEN and usable_cpus() > 1
+def pipelined(device: torch.device, hidden: int, layers: int = 1) -> bool:
+    """Whether a trace on ``device`` of ``layers`` layers this wide computes its gates on the
+    worker: only with a second core this process may use (on one, the worker only adds
+    overhead), and for a narrow model only with two layers or more (one narrow layer came out
+    no faster pipelined: 1.7-2.0x against 1.8-1.9x on one core)."""
+    wide_enough = hidden >= PIPELINE_HIDDEN and (hidden >= NARROW_HIDDEN or layers > 1)
+    return device.type == "cpu" and wide_enough and usable_cpus() > 1

@@ -138,7 +138,8 @@ class CharLSTM(nn.Module):
         On a CPU with a core to spare and layers of ``lstm_gates.PIPELINE_HIDDEN`` units or
         more, the kernel runs in chunks of ``lstm_gates.PIPELINE_CHUNK`` characters and a worker
         thread computes each chunk's gates while the kernel runs the next (the kernel hands over
-        the exact cell state at each chunk's end), so the extra products cost little wall time.
+        the exact cell state at each chunk's end), so the extra products cost little wall time
+        (``lstm_gates.chunk_length``: longer chunks for narrow layers).
         """
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
@@ -150,7 +151,7 @@ class CharLSTM(nn.Module):
             state = self.initial_state(1)
         h0, c0 = state
         pipelined = self._pipelined()
-        chunk = lstm_gates.PIPELINE_CHUNK if pipelined else max(1, ids.numel())
+        chunk = lstm_gates.chunk_length(self.config.hidden) if pipelined else max(1, ids.numel())
         run = lstm_gates.gate_worker().submit if pipelined else lstm_gates.at_once
         x = self.embed(ids)  # (T, E)
         pending: list[tuple[list[Future[tuple[Gates, torch.Tensor]]], torch.Tensor]] = []
@@ -171,7 +172,7 @@ class CharLSTM(nn.Module):
         return Trace(kept, ids.cpu(), layers, logits.cpu())
 
     def _pipelined(self) -> bool:
-        return lstm_gates.pipelined(self.device, self.config.hidden)
+        return lstm_gates.pipelined(self.device, self.config.hidden, self.config.layers)
 
     @torch.no_grad()
     def evaluate(self, text: str, batch_chars: int = 65_536) -> float:

@@ -76,16 +76,19 @@ def test_pipelined_trace_in_chunks_equals_the_trace_at_once(
         assert not a.c.requires_grad and not a.gates.input.requires_grad  # no graph built on the worker
 
 
-def test_wide_models_choose_the_pipelined_trace_only_with_a_second_usable_core(
+def test_wide_or_deep_models_choose_the_pipelined_trace_only_with_a_second_usable_core(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     vocab = Vocab.from_text(TEXT)
-    wide = CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN, layers=1)
-    assert not CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN - 1, layers=1)._pipelined()
+    wide = CharLSTM(vocab, hidden=lstm_gates.NARROW_HIDDEN, layers=1)
+    narrow_deep = CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN, layers=2)
+    assert not CharLSTM(vocab, hidden=lstm_gates.PIPELINE_HIDDEN - 1, layers=3)._pipelined()
+    assert not CharLSTM(vocab, hidden=lstm_gates.NARROW_HIDDEN - 1, layers=1)._pipelined()  # one narrow layer
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert wide._pipelined() == (device.usable_cpus() > 1)
+    assert wide._pipelined() == narrow_deep._pipelined() == (device.usable_cpus() > 1)
+    assert lstm_gates.chunk_length(lstm_gates.PIPELINE_HIDDEN) > lstm_gates.chunk_length(lstm_gates.NARROW_HIDDEN)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # taskset -c 0
-    assert device.usable_cpus() == 1 and not wide._pipelined()
+    assert device.usable_cpus() == 1 and not wide._pipelined() and not narrow_deep._pipelined()
 
 
 def test_a_forked_child_can_trace_after_its_parent_did(monkeypatch: pytest.MonkeyPatch) -> None:
