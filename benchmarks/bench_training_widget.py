@@ -102,6 +102,11 @@ def reach(text: corpora.Corpus, device: str, targets: tuple[float, ...] = (2.0, 
         "best_val_loss": min((e[2] for e in done.evals), default=None)}
 
 
+def hardware(device: torch.device) -> dict[str, Any]:
+    return {"processor": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+            "device": describe(device)}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a ~20 s run")
@@ -116,12 +121,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick(args.device)
+    hw = hardware(device)
     if args.reach_only:
-        print(f"processor: {platform.processor() or platform.machine()}  torch {torch.__version__}  "
-              f"threads {torch.get_num_threads()}  device {describe(device)}")
-        reached: dict[str, Any] = {"hardware": {"processor": platform.processor() or platform.machine(),
-                                                "threads": torch.get_num_threads(), "device": describe(device)},
-                                   "reach": reach(corpus(38), str(device))}
+        print(f"processor: {hw['processor']}  torch {torch.__version__}  threads {hw['threads']}  device {hw['device']}")
+        reached: dict[str, Any] = {"hardware": hw, "reach": reach(corpus(38), str(device))}
         print("time to reach validation loss:", json.dumps(reached["reach"], indent=1))
         if args.json:
             with open(args.json, "w", encoding="utf-8") as f:
@@ -132,8 +135,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     repeat = args.repeat or (1 if args.quick else 2)
     preset = "medium" if gpu else "tiny"
     text = corpus(4 if args.quick else 38)
-    print(f"processor: {platform.processor() or platform.machine()}  python {platform.python_version()}  "
-          f"torch {torch.__version__}  threads {torch.get_num_threads()}  device {describe(device)}")
+    print(f"processor: {hw['processor']}  python {platform.python_version()}  "
+          f"torch {torch.__version__}  threads {hw['threads']}  device {hw['device']}")
     print(f"preset {preset}, {steps} steps, best of {repeat}, Shakespeare ({len(text)} plays)")
 
     widget_s, bare_s, matched_s = [], [], []
@@ -157,8 +160,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"\nwidget cost over the same run: {cost:+.1%} (target: at most +10%); "
           f"over bare training: {min(widget_s) / min(bare_s) - 1.0:+.1%}")
     result: dict[str, Any] = {
-        "hardware": {"processor": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-                     "device": describe(device)},
+        "hardware": hw,
         "preset": preset, "steps": steps, "chars": chars, "seconds": rows,
         "widget_cost_vs_same_run": cost, "widget_cost_vs_bare": min(widget_s) / min(bare_s) - 1.0,
     }

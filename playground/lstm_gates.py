@@ -174,13 +174,8 @@ def cell_recurrence(gates: Gates, c0: torch.Tensor) -> torch.Tensor:
         return written
     k = max(1, math.isqrt(steps - 1) + 1)  # block length
     n = -(-steps // k)  # blocks
-    pad = n * k - steps  # padded with c -> 1 * c + 0
-    if pad:
-        f = torch.cat([f, f.new_ones(pad, hidden)])
-        written = torch.cat([written, written.new_zeros(pad, hidden)])
-    # (K, n, H): a[j, m] is f at step j of block m; copies, so the gates are left as they were
-    a = f.new_empty(k, n, hidden).copy_(f.view(n, k, hidden).transpose(0, 1))
-    b = f.new_empty(k, n, hidden).copy_(written.view(n, k, hidden).transpose(0, 1))
+    a = _step_major(f, k, n, pad=1.0)  # copies (the gates are left as they were); padded with
+    b = _step_major(written, k, n, pad=0.0)  # c -> 1 * c + 0
     a_at, b_at = a.unbind(0), b.unbind(0)
     for j in range(1, k):  # within each block, from a zero cell at its start
         b_at[j].addcmul_(a_at[j], b_at[j - 1])  # b_j = a_j * b_{j-1} + b_j
@@ -191,6 +186,17 @@ def cell_recurrence(gates: Gates, c0: torch.Tensor) -> torch.Tensor:
         carries.append(carry)
     b.addcmul_(a, torch.stack(carries))  # c = b + a * (cell at the block's start)
     return b.transpose(0, 1).reshape(n * k, hidden)[:steps]
+
+
+def _step_major(x: torch.Tensor, k: int, n: int, pad: float) -> torch.Tensor:
+    """``x (T, H)`` copied into ``(k, n, H)``, ``[j, m]`` = step ``j`` of block ``m``; ``pad`` past T."""
+    out = x.new_full((k, n, x.shape[1]), pad)
+    blocks = out.transpose(0, 1)  # (n, k, H) view
+    full, rest = divmod(x.shape[0], k)
+    blocks[:full].copy_(x[: full * k].view(full, k, -1))
+    if rest:
+        blocks[full, :rest].copy_(x[full * k :])
+    return out
 
 
 def to_cpu(layer: LayerTrace) -> LayerTrace:

@@ -135,11 +135,10 @@ class CharLSTM(nn.Module):
         layer to keep the gates as it goes was measured slower on the CPU: the fused kernel's
         one-row products beat MKL's, so reading ``W_hh`` twice costs less.)
 
-        On a CPU with a core to spare and layers of ``lstm_gates.PIPELINE_HIDDEN`` units or
-        more, the kernel runs in chunks of ``lstm_gates.PIPELINE_CHUNK`` characters and a worker
-        thread computes each chunk's gates while the kernel runs the next (the kernel hands over
-        the exact cell state at each chunk's end), so the extra products cost little wall time
-        (``lstm_gates.chunk_length``: longer chunks for narrow layers).
+        On a CPU with a core to spare and a model wide or deep enough (``lstm_gates.pipelined``),
+        the kernel runs in chunks (``lstm_gates.chunk_length`` characters) and a worker thread
+        computes each chunk's gates while the kernel runs the next (the kernel hands over the
+        exact cell state at each chunk's end), so the extra products cost little wall time.
         """
         enc = self.vocab.encode(text)
         ids = enc.tensor().to(self.device)
